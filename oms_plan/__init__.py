@@ -1,0 +1,25 @@
+"""oms_plan: promise delivery dates, allocate scarce stock, plan material, schedule production.
+
+The public API is re-exported here; see the README for a tour.
+"""
+
+from oms_plan.builder import Model
+from oms_plan.dataset import Dataset
+from oms_plan.errors import DatasetError, Issue, PlanningError
+from oms_plan.loading import ValidationReport, load, validate
+from oms_plan.settings import PlanSettings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Dataset",
+    "DatasetError",
+    "Issue",
+    "Model",
+    "PlanSettings",
+    "PlanningError",
+    "ValidationReport",
+    "__version__",
+    "load",
+    "validate",
+]
