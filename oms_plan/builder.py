@@ -35,6 +35,7 @@ class Model:
     >>> _ = m.add_sourcing(item="BIKE", location="DC1", method="buy", lead_days=5)
     >>> m.dataset().num_rows()["items"]
     1
+
     """
 
     def __init__(self, start: dt.date | str, horizon_days: int = 180) -> None:

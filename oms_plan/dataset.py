@@ -10,7 +10,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 
 from oms_plan.errors import Issue
@@ -36,6 +35,7 @@ class Dataset:
         The plan horizon and any other ``dataset.toml`` sections.
     warnings
         Non-blocking issues found while loading (dates outside the horizon, ...).
+
     """
 
     settings: PlanSettings
@@ -218,7 +218,7 @@ class Dataset:
         """Every table as a DataFrame (copies), keyed by table name."""
         return {name: self._tables[name].copy() for name in TABLE_ORDER}
 
-    def write(self, path: str | Path, *, format: TableFormat = "csv") -> Path:  # noqa: A002
+    def write(self, path: str | Path, *, format: TableFormat = "csv") -> Path:
         """Write the dataset as a folder (``dataset.toml`` plus one file per non-empty table)."""
         from oms_plan.writing import write_tables
 
@@ -244,18 +244,19 @@ class Dataset:
         from oms_plan.loading import load
 
         payload = json.loads(text)
-        frames = {name: pd.DataFrame.from_records(rows) if rows else _empty(name)
-                  for name, rows in payload["tables"].items()}
+        frames = {
+            name: pd.DataFrame.from_records(rows) if rows else _empty(name)
+            for name, rows in payload["tables"].items()
+        }
         return load(frames, settings=payload["settings"])
 
-    def replace(
-        self, *, settings: PlanSettings | None = None, **tables: pd.DataFrame
-    ) -> Dataset:
+    def replace(self, *, settings: PlanSettings | None = None, **tables: pd.DataFrame) -> Dataset:
         """Return a validated copy with some tables (or the settings) replaced.
 
         Examples
         --------
         >>> rush = ds.replace(orders=pd.concat([ds.orders, new_line]))  # doctest: +SKIP
+
         """
         unknown = set(tables) - set(TABLE_ORDER)
         if unknown:
@@ -273,8 +274,3 @@ class Dataset:
 
 def _empty(name: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[name].column_names})
-
-
-def as_int_array(series: pd.Series) -> np.ndarray:
-    """A nullable-int column as an ``int64`` array (the column must have no missing values)."""
-    return series.to_numpy(dtype=np.int64)

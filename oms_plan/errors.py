@@ -25,6 +25,7 @@ class Issue:
         Human-readable text naming the business key (``"order 'SO-1' line '2': ..."``).
     severity
         ``"error"`` (the dataset is rejected) or ``"warning"`` (loaded, but worth a look).
+
     """
 
     table: str
@@ -59,6 +60,7 @@ class DatasetError(ValueError):
     ----------
     issues
         The problems (severity ``"error"``); warnings found alongside may be included.
+
     """
 
     def __init__(self, issues: Iterable[Issue]) -> None:

@@ -47,7 +47,7 @@ def _blank_mask(series: pd.Series) -> np.ndarray:
     if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
         text = series.astype(str).str.strip()
         mask = mask | (text == "").to_numpy(dtype=bool)
-    return mask
+    return np.asarray(mask, dtype=bool)
 
 
 def coerce_table(
@@ -113,8 +113,10 @@ def _empty_like(col: Column, n: int, value: object) -> pd.Series:
     if kind == "bool":
         return pd.Series(np.full(n, bool(value), dtype=bool))
     if kind in ("date", "time"):
-        return pd.Series(pd.to_datetime([value] * n) if value is not None else [pd.NaT] * n,
-                         dtype="datetime64[ns]")
+        return pd.Series(
+            pd.to_datetime([value] * n) if value is not None else [pd.NaT] * n,
+            dtype="datetime64[ns]",
+        )
     return pd.Series([value] * n, dtype=object)
 
 
@@ -173,35 +175,46 @@ def _coerce_column(
 
 
 def _as_text(series: pd.Series) -> pd.Series:
-    return series.astype(object).where(~series.isna(), None).map(
-        lambda v: None if v is None else str(v).strip()
+    return (
+        series.astype(object)
+        .where(~series.isna(), None)
+        .map(lambda v: None if v is None else str(v).strip())
     )
 
 
 def _parse_id(series: pd.Series, blank: np.ndarray, col: Column) -> tuple[pd.Series, np.ndarray]:
     if pd.api.types.is_float_dtype(series.dtype):
         # Identifiers written by a spreadsheet as 7.0 mean "7".
-        text = series.map(lambda v: None if pd.isna(v) else (str(int(v)) if float(v).is_integer() else str(v)))
+        text = series.map(
+            lambda v: None if pd.isna(v) else (str(int(v)) if float(v).is_integer() else str(v))
+        )
     else:
         text = _as_text(series)
     values = pd.Series(np.where(blank, None, text.to_numpy(dtype=object)), dtype=object)
     return values, np.zeros(len(series), dtype=bool)
 
 
-def _parse_choice(series: pd.Series, blank: np.ndarray, col: Column) -> tuple[pd.Series, np.ndarray]:
+def _parse_choice(
+    series: pd.Series, blank: np.ndarray, col: Column
+) -> tuple[pd.Series, np.ndarray]:
     values, _ = _parse_id(series, blank, col)
     lowered = values.map(lambda v: v.lower() if isinstance(v, str) else v)
     bad = ~lowered.isin(col.choices).to_numpy(dtype=bool)
     return lowered.where(~bad, None).astype(object), bad
 
 
-def _parse_number(series: pd.Series, blank: np.ndarray, col: Column) -> tuple[pd.Series, np.ndarray]:
+def _parse_number(
+    series: pd.Series, blank: np.ndarray, col: Column
+) -> tuple[pd.Series, np.ndarray]:
     if pd.api.types.is_bool_dtype(series.dtype):
         numeric = pd.Series(np.full(len(series), np.nan))
         return numeric, ~blank
-    numeric = pd.to_numeric(series.map(_strip) if series.dtype == object or
-                            pd.api.types.is_string_dtype(series.dtype) else series,
-                            errors="coerce")
+    numeric = pd.to_numeric(
+        series.map(_strip)
+        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+        else series,
+        errors="coerce",
+    )
     arr = numeric.to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(arr)
     arr = np.where(bad, np.nan, arr)
@@ -251,11 +264,18 @@ def _parse_datetime(
     series: pd.Series, blank: np.ndarray, fmt: str, *, day_only: bool
 ) -> tuple[pd.Series, np.ndarray]:
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        parsed = pd.Series(pd.to_datetime(series).dt.tz_localize(None)
-                           if getattr(series.dt, "tz", None) is not None else pd.to_datetime(series))
+        parsed = pd.Series(
+            pd.to_datetime(series).dt.tz_localize(None)
+            if getattr(series.dt, "tz", None) is not None
+            else pd.to_datetime(series)
+        )
     else:
         text = series.map(
-            lambda v: v.isoformat() if isinstance(v, dt.date) else (None if _is_blank(v) else str(v).strip())
+            lambda v: (
+                v.isoformat()
+                if isinstance(v, dt.date)
+                else (None if _is_blank(v) else str(v).strip())
+            )
         )
         parsed = pd.to_datetime(text, format=fmt, errors="coerce")
     parsed = parsed.astype("datetime64[ns]")
@@ -270,7 +290,9 @@ def _parse_clock(series: pd.Series, blank: np.ndarray, col: Column) -> tuple[pd.
     text = _as_text(series)
     minutes = text.map(clock_minutes)
     bad = minutes.isna().to_numpy(dtype=bool)
-    normalized = minutes.map(lambda m: None if m is None or pd.isna(m) else f"{int(m) // 60:02d}:{int(m) % 60:02d}")
+    normalized = minutes.map(
+        lambda m: None if m is None or pd.isna(m) else f"{int(m) // 60:02d}:{int(m) % 60:02d}"
+    )
     return normalized.astype(object), bad
 
 

@@ -33,6 +33,7 @@ class ValidationReport:
         Errors and warnings, in table order.
     dataset
         The loaded dataset when there were no errors, else ``None``.
+
     """
 
     issues: tuple[Issue, ...]
@@ -64,6 +65,7 @@ def validate(source: DatasetSource, *, settings: SettingsLike | None = None) -> 
     settings
         Plan settings; required for in-memory frames unless ``source`` has a ``"dataset"``
         entry; for a folder, overrides ``dataset.toml``.
+
     """
     issues: list[Issue] = []
     raw_settings: Mapping[str, Any] = {}
@@ -79,8 +81,10 @@ def validate(source: DatasetSource, *, settings: SettingsLike | None = None) -> 
                     continue
                 raw_tables[name] = frame
             elif name not in ("dataset", "settings"):
-                issues.append(Issue(name, None, None, f"unknown table {name!r} (ignored)", "warning"))
-        given = source.get("dataset", source.get("settings"))  # type: ignore[call-overload]
+                issues.append(
+                    Issue(name, None, None, f"unknown table {name!r} (ignored)", "warning")
+                )
+        given = source.get("dataset", source.get("settings"))
         if isinstance(given, Mapping):
             raw_settings = given
     plan_settings: PlanSettings | None
@@ -90,8 +94,14 @@ def validate(source: DatasetSource, *, settings: SettingsLike | None = None) -> 
         if settings is not None:
             raw_settings = settings
         if not raw_settings and not isinstance(source, str | Path):
-            issues.append(Issue("dataset.toml", None, None,
-                                "no settings given: pass settings={'start': ..., 'horizon_days': ...}"))
+            issues.append(
+                Issue(
+                    "dataset.toml",
+                    None,
+                    None,
+                    "no settings given: pass settings={'start': ..., 'horizon_days': ...}",
+                )
+            )
             plan_settings = None
         elif not raw_settings:
             plan_settings = None
@@ -105,15 +115,17 @@ def validate(source: DatasetSource, *, settings: SettingsLike | None = None) -> 
         spec = TABLES[name]
         raw = raw_tables.get(name)
         if raw is None:
-            if name in REQUIRED_TABLES and not (isinstance(source, str | Path) and
-                                                any(i.table == name for i in issues)):
+            if name in REQUIRED_TABLES and not (
+                isinstance(source, str | Path) and any(i.table == name for i in issues)
+            ):
                 issues.append(Issue(name, None, None, f"required table {name!r} is missing"))
             raw = pd.DataFrame({c: pd.Series(dtype=object) for c in spec.column_names})
         typed, field_issues = coerce_table(spec, raw, start)
         tables[name] = typed
         issues.extend(field_issues)
-    broken = {i.table for i in issues
-              if i.severity == "error" and i.row is None and i.table in TABLES}
+    broken = {
+        i.table for i in issues if i.severity == "error" and i.row is None and i.table in TABLES
+    }
     issues.extend(check_tables({n: t for n, t in tables.items() if n not in broken}, plan_settings))
     shipping = pd.DataFrame()
     if plan_settings is not None and not _has_errors(issues):
@@ -148,11 +160,15 @@ def load(source: DatasetSource, *, settings: SettingsLike | None = None) -> Data
     ------
     DatasetError
         Listing every problem found (table, row, column, message).
+
     """
     report = validate(source, settings=settings)
     if report.dataset is None:
-        issues = report.issues if report.errors else (
-            *report.issues, Issue("dataset.toml", None, None, "plan settings are missing"))
+        issues = (
+            report.issues
+            if report.errors
+            else (*report.issues, Issue("dataset.toml", None, None, "plan settings are missing"))
+        )
         raise DatasetError(issues)
     return report.dataset
 

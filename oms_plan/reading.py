@@ -20,7 +20,11 @@ def read_folder(path: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame], li
     """
     issues: list[Issue] = []
     if not path.is_dir():
-        return {}, {}, [Issue("dataset", None, None, f"dataset folder {str(path)!r} does not exist")]
+        return (
+            {},
+            {},
+            [Issue("dataset", None, None, f"dataset folder {str(path)!r} does not exist")],
+        )
     toml_path = path / "dataset.toml"
     settings: dict[str, Any] = {}
     if toml_path.is_file():
@@ -43,7 +47,7 @@ def read_folder(path: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame], li
                 tables[name] = read_csv_table(csv)
             elif parquet.is_file():
                 tables[name] = pd.read_parquet(parquet)
-        except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing problem
+        except Exception as exc:
             issues.append(Issue(name, None, None, f"cannot read {name} table: {exc}"))
     return settings, tables, issues
 

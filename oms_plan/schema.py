@@ -37,6 +37,7 @@ class Column:
         Smallest allowed value for numeric kinds (``None``: no bound).
     choices
         Allowed values for ``choice`` columns.
+
     """
 
     name: str

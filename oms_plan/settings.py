@@ -22,6 +22,7 @@ class PlanSettings:
         Number of day buckets; the last plannable day is ``start + horizon_days - 1``.
     extra
         Other sections of ``dataset.toml``, kept verbatim (engines may read their own).
+
     """
 
     start: dt.date
@@ -35,7 +36,11 @@ class PlanSettings:
 
     def to_toml(self) -> str:
         """Render as the text of a ``dataset.toml`` file."""
-        lines = ["[plan]", f"start = {self.start.isoformat()}", f"horizon_days = {self.horizon_days}"]
+        lines = [
+            "[plan]",
+            f"start = {self.start.isoformat()}",
+            f"horizon_days = {self.horizon_days}",
+        ]
         for section, values in self.extra.items():
             if not isinstance(values, Mapping):
                 continue
@@ -73,7 +78,9 @@ def parse_settings(raw: Mapping[str, Any]) -> tuple[PlanSettings | None, list[Is
     where = "dataset.toml"
     plan = raw.get("plan", raw if "start" in raw else None)
     if not isinstance(plan, Mapping):
-        return None, [Issue(where, None, "plan", "missing [plan] section with start and horizon_days")]
+        return None, [
+            Issue(where, None, "plan", "missing [plan] section with start and horizon_days")
+        ]
     issues: list[Issue] = []
     start = plan.get("start")
     parsed_start: dt.date | None = None
@@ -85,13 +92,20 @@ def parse_settings(raw: Mapping[str, Any]) -> tuple[PlanSettings | None, list[Is
         try:
             parsed_start = dt.date.fromisoformat(start.strip())
         except ValueError:
-            issues.append(Issue(where, None, "plan.start", f"start {start!r} is not a date YYYY-MM-DD"))
+            issues.append(
+                Issue(where, None, "plan.start", f"start {start!r} is not a date YYYY-MM-DD")
+            )
     else:
         issues.append(Issue(where, None, "plan.start", "plan.start is missing (YYYY-MM-DD)"))
     horizon = plan.get("horizon_days", 180)
     if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
         issues.append(
-            Issue(where, None, "plan.horizon_days", f"horizon_days {horizon!r} is not a whole number ≥ 1")
+            Issue(
+                where,
+                None,
+                "plan.horizon_days",
+                f"horizon_days {horizon!r} is not a whole number ≥ 1",
+            )
         )
         horizon = 180
     extra = {k: v for k, v in raw.items() if k != "plan" and isinstance(v, Mapping)}

@@ -42,7 +42,11 @@ def _format_scalar(value: object) -> object:
     if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
     if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%dT%H:%M") if value != value.normalize() else value.strftime("%Y-%m-%d")
+        return (
+            value.strftime("%Y-%m-%dT%H:%M")
+            if value != value.normalize()
+            else value.strftime("%Y-%m-%d")
+        )
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
@@ -52,7 +56,7 @@ def write_tables(
     frames: Mapping[str, pd.DataFrame],
     folder: Path,
     *,
-    format: TableFormat = "csv",  # noqa: A002
+    format: TableFormat = "csv",
     specs: Mapping[str, TableSpec] | None = None,
 ) -> list[Path]:
     """Write each frame as ``folder/<name>.<format>``; return the paths written."""
@@ -80,7 +84,9 @@ def frame_to_records(frame: pd.DataFrame, spec: TableSpec | None = None) -> list
     formatted = format_frame(frame, spec)
     records = []
     for row in formatted.itertuples(index=False, name=None):
-        records.append({str(c): _json_scalar(v) for c, v in zip(formatted.columns, row, strict=True)})
+        records.append(
+            {str(c): _json_scalar(v) for c, v in zip(formatted.columns, row, strict=True)}
+        )
     return records
 
 
