@@ -1,0 +1,1 @@
+"""OR-Tools CP-SAT back-ends (scheduling; allocation with side constraints)."""

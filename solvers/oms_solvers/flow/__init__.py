@@ -1,0 +1,1 @@
+"""OR-Tools min-cost flow / linear programming back-ends (exact allocation)."""

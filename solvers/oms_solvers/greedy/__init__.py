@@ -1,0 +1,1 @@
+"""Deterministic heuristics: warm starts, fallbacks, baselines and test oracles."""

@@ -1,0 +1,1 @@
+"""PuLP (CBC) back-ends: an independent formulation to cross-check optimal objectives."""
