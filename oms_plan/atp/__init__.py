@@ -1,0 +1,16 @@
+"""Order promising: time-phased available-to-promise, promises, reservations.
+
+See ``docs/promising.md``. :func:`projection_frame` gives the ``projection`` table of a dataset;
+:class:`Promiser` answers *when and from where can this line be delivered?* and keeps
+reservations.
+"""
+
+from oms_plan.atp.ledger import AtpLedger
+from oms_plan.atp.projection import atp_exceptions, ledger_projection, projection_frame
+
+__all__ = [
+    "AtpLedger",
+    "atp_exceptions",
+    "ledger_projection",
+    "projection_frame",
+]
