@@ -1,110 +1,232 @@
 """Turn a raw table (strings or loosely typed values) into the typed table of the contract.
 
 Every cell that cannot be read is reported as an :class:`~oms_plan.errors.Issue` naming the
-table, row, column and business key; nothing is dropped. Work is vectorized per column, so a
-100,000-row table is checked in a fraction of a second.
+table, row, column and business key; nothing is dropped. Each column is parsed by a
+vectorized fast path for the common inputs (CSV strings, native numeric and datetime
+dtypes); the cells the fast path could not read are retried one by one by a scalar parser
+that accepts every other sensible Python value (``datetime.date``, ``Decimal``, ``True``,
+...). Neither path raises: anything unreadable is a reported cell, never a crash.
+
+Typed columns: ``id``/``text``/``choice``/``clock`` → object (``str`` or ``None``),
+``number`` → float64, ``int`` → nullable Int64, ``bool`` → bool, ``date``/``time`` →
+datetime64[ns].
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import decimal
+import fractions
+import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from oms_plan.errors import Issue
-from oms_plan.schema import PLAN_START, SAME_AS, Column, TableSpec
+from oms_plan.schema import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_MAGNITUDE,
+    PLAN_START,
+    SAME_AS,
+    Column,
+    TableSpec,
+)
 
-_TRUE = {"true", "1", "yes", "y", "t"}
-_FALSE = {"false", "0", "no", "n", "f"}
+_TRUE = frozenset({"true", "1", "1.0", "yes", "y", "t"})
+_FALSE = frozenset({"false", "0", "0.0", "no", "n", "f"})
+_EARLIEST = pd.Timestamp(EARLIEST_DATE)
+_LATEST = pd.Timestamp(LATEST_DATE) + pd.Timedelta(days=1) - pd.Timedelta(minutes=1)
+_NAT = np.datetime64("NaT", "ns")
+
+#: Parsed values, cells of the wrong type, cells of the right type but outside the range.
+Parsed = tuple[pd.Series, np.ndarray, np.ndarray]
+
+
+# -- business-key labels -------------------------------------------------------------------
+class KeyLabels:
+    """Describes rows of one table by their business key, e.g. ``order 'SO-1' line '2'``.
+
+    The key columns are read once, so labelling many rows of a large table stays cheap.
+
+    Parameters
+    ----------
+    spec
+        The table's contract (its ``key``; the first column for tables without one).
+    frame
+        The table, raw or typed; key columns it lacks are left out of the label.
+
+    """
+
+    def __init__(self, spec: TableSpec, frame: pd.DataFrame) -> None:
+        self._columns: list[tuple[str, np.ndarray]] = []
+        for col in spec.key or spec.column_names[:1]:
+            if col in frame.columns:
+                values = frame[col]
+                if isinstance(values, pd.DataFrame):  # duplicated column name
+                    values = values.iloc[:, 0]
+                self._columns.append((col, values.to_numpy(dtype=object)))
+
+    def __call__(self, pos: int) -> str:
+        """Label of row ``pos`` (0-based); ``row N`` when every key cell is blank."""
+        parts = [
+            f"{col} {label_value(values[pos])!r}"
+            for col, values in self._columns
+            if not _is_blank(values[pos])
+        ]
+        return " ".join(parts) if parts else f"row {pos + 1}"
 
 
 def key_label(spec: TableSpec, frame: pd.DataFrame, pos: int) -> str:
-    """Describe row ``pos`` (0-based) by its business key: ``order 'SO-1' line '2'``."""
-    parts = []
-    for col in spec.key or spec.column_names[:1]:
-        if col in frame.columns:
-            value = frame[col].iloc[pos]
-            if _is_blank(value):
-                continue
-            parts.append(f"{col} {str(value).strip()!r}")
-    return " ".join(parts) if parts else f"row {pos + 1}"
+    """Describe row ``pos`` (0-based) of ``frame`` by its business key.
+
+    Parameters
+    ----------
+    spec
+        The table's contract.
+    frame
+        The table (raw or typed).
+    pos
+        0-based row position.
+
+    Returns
+    -------
+    str
+        For example ``order 'SO-1' line '2'``; ``row N`` when the key is blank.
+
+    """
+    return KeyLabels(spec, frame)(pos)
+
+
+def label_value(value: object) -> str:
+    """A cell as text for a message: stripped, whole floats without ``.0`` (``7.0`` → ``7``)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _show(value: object) -> str:
+    """A raw cell as shown in a message: quoted text, plain numbers."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, int | float):
+        return label_value(value)
+    return repr(str(value))
 
 
 def _is_blank(value: object) -> bool:
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:
         return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    if value is pd.NaT or value is pd.NA:
-        return True
-    return isinstance(value, str) and value.strip() == ""
+    if isinstance(value, float | np.floating):
+        return bool(np.isnan(value))
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return bool(np.isnat(value))
+    return isinstance(value, str) and not value.strip()
+
+
+def _is_text_dtype(series: pd.Series) -> bool:
+    # pandas' own string dtypes (``str``, ``string``), not object columns of mixed values.
+    return bool(series.dtype != object and pd.api.types.is_string_dtype(series.dtype))
 
 
 def _blank_mask(series: pd.Series) -> np.ndarray:
-    mask = series.isna().to_numpy(dtype=bool).copy()
-    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        text = series.astype(str).str.strip()
-        mask = mask | (text == "").to_numpy(dtype=bool)
-    return np.asarray(mask, dtype=bool)
+    mask = np.asarray(series.isna().to_numpy(dtype=bool), dtype=bool)
+    if _is_text_dtype(series):
+        empty = (series.str.strip() == "").to_numpy(dtype=bool, na_value=False)
+        mask = mask | empty
+    elif series.dtype == object:
+        mask = mask | np.fromiter(
+            (isinstance(v, str) and not v.strip() for v in series.to_numpy()),
+            dtype=bool,
+            count=len(series),
+        )
+    return mask
 
 
+# -- the table -----------------------------------------------------------------------------
 def coerce_table(
     spec: TableSpec, raw: pd.DataFrame, plan_start: dt.date | None
 ) -> tuple[pd.DataFrame, list[Issue]]:
     """Return the typed table and the problems found in ``raw``.
 
-    Missing optional columns are added with their defaults; extra columns are kept as they
-    are, after the contract columns. Values that cannot be read are left missing in the
-    returned table and reported.
+    Parameters
+    ----------
+    spec
+        The table's contract.
+    raw
+        The table as read (CSV strings) or given (any dtypes). Column names are stripped
+        of surrounding whitespace; row numbers in issues count from the first data row.
+    plan_start
+        The plan start, the default of ``release_date`` (``None``: leave such cells empty).
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, list[Issue]]
+        The typed table (one row per raw row, contract columns first with defaults
+        applied, extra columns after them, unchanged) and the problems. Cells that cannot
+        be read are missing in the table and reported.
+
     """
     issues: list[Issue] = []
     raw = raw.reset_index(drop=True)
+    names = [str(c).strip() for c in raw.columns]
     seen: set[str] = set()
-    for name in raw.columns:
+    keep: list[bool] = []
+    for name in names:
         if name in seen:
-            issues.append(Issue(spec.name, None, str(name), f"column {name!r} appears twice"))
-        seen.add(str(name))
-    if len(seen) != len(raw.columns):
-        raw = raw.loc[:, ~raw.columns.duplicated()]
-    out: dict[str, pd.Series] = {}
+            issues.append(Issue(spec.name, None, name, f"column {name!r} appears twice"))
+        keep.append(name not in seen)
+        seen.add(name)
+    raw = raw.set_axis(names, axis=1).loc[:, keep]
+    labels = KeyLabels(spec, raw)
     n = len(raw)
+    out: dict[str, pd.Series] = {}
     for col in spec.columns:
         if col.name not in raw.columns:
             if col.required:
                 issues.append(
                     Issue(spec.name, None, col.name, f"required column {col.name!r} is missing")
                 )
-            out[col.name] = _default_series(col, n, plan_start, out)
+            out[col.name] = _missing_column(col, n, plan_start, out)
             continue
-        series, col_issues = _coerce_column(spec, raw, col, plan_start, out)
-        out[col.name] = series
+        series, col_issues = _coerce_column(spec, raw[col.name], col, plan_start, out, labels)
+        out[col.name] = series.set_axis(pd.RangeIndex(n))
         issues.extend(col_issues)
     typed = pd.DataFrame(out, index=pd.RangeIndex(n))
     extras = [c for c in raw.columns if c not in spec.column_names]
-    for c in extras:
-        typed[c] = raw[c].to_numpy()
+    if extras:
+        typed = pd.concat([typed, raw[extras]], axis=1)
     return typed, issues
 
 
-def _default_series(
-    col: Column, n: int, plan_start: dt.date | None, done: dict[str, pd.Series]
-) -> pd.Series:
+def _resolve_default(col: Column, plan_start: dt.date | None, done: dict[str, pd.Series]) -> object:
+    """The column's default value, or the series it copies (``SAME_AS``)."""
     default = col.default
     if isinstance(default, str) and default.startswith(SAME_AS):
-        source = done.get(default.removeprefix(SAME_AS))
-        if source is not None:
-            return source.copy()
-        default = None
+        return done.get(default.removeprefix(SAME_AS))
     if default == PLAN_START:
-        default = pd.Timestamp(plan_start) if plan_start else None
-    return _empty_like(col, n, default)
+        return pd.Timestamp(plan_start) if plan_start is not None else None
+    return default
 
 
-def _empty_like(col: Column, n: int, value: object) -> pd.Series:
+def _missing_column(
+    col: Column, n: int, plan_start: dt.date | None, done: dict[str, pd.Series]
+) -> pd.Series:
+    default = _resolve_default(col, plan_start, done)
+    if isinstance(default, pd.Series):
+        return default.copy()
+    return _filled(col, n, default)
+
+
+def _filled(col: Column, n: int, value: object) -> pd.Series:
+    """A column of ``n`` copies of ``value`` (``None``: missing) in the kind's dtype."""
     kind = col.kind
-    if kind in ("number",):
+    if kind == "number":
         return pd.Series(np.full(n, np.nan if value is None else float(value)))  # type: ignore[arg-type]
     if kind == "int":
         if value is None:
@@ -113,214 +235,413 @@ def _empty_like(col: Column, n: int, value: object) -> pd.Series:
     if kind == "bool":
         return pd.Series(np.full(n, bool(value), dtype=bool))
     if kind in ("date", "time"):
-        return pd.Series(
-            pd.to_datetime([value] * n) if value is not None else [pd.NaT] * n,
-            dtype="datetime64[ns]",
-        )
-    return pd.Series([value] * n, dtype=object)
+        stamp = _NAT if value is None else pd.Timestamp(value).to_datetime64()
+        return pd.Series(np.full(n, stamp, dtype="datetime64[ns]"))
+    return pd.Series(np.full(n, value, dtype=object), dtype=object)
 
 
+# -- one column ----------------------------------------------------------------------------
 def _coerce_column(
     spec: TableSpec,
-    raw: pd.DataFrame,
+    series: pd.Series,
     col: Column,
     plan_start: dt.date | None,
     done: dict[str, pd.Series],
+    labels: KeyLabels,
 ) -> tuple[pd.Series, list[Issue]]:
-    series = raw[col.name]
+    series = series.reset_index(drop=True)
     blank = _blank_mask(series)
     issues: list[Issue] = []
+    cells = series.to_numpy(dtype=object)
 
     def report(mask: np.ndarray, what: Callable[[object], str]) -> None:
         for pos in np.flatnonzero(mask):
-            value = series.iloc[pos]
             issues.append(
-                Issue(
-                    spec.name,
-                    int(pos) + 1,
-                    col.name,
-                    f"{key_label(spec, raw, int(pos))}: {what(value)}",
-                )
+                Issue(spec.name, int(pos) + 1, col.name, f"{labels(int(pos))}: {what(cells[pos])}")
             )
 
     if col.required:
         report(blank, lambda v: f"{col.name} is empty")
-
-    parser = _PARSERS[col.kind]
-    values, bad = parser(series, blank, col)
-    report(bad & ~blank, lambda v: f"{col.name} {v!r} {_EXPECTED[col.kind](col)}")
-
-    if col.kind in ("number", "int") and col.minimum is not None:
-        numeric = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values, bad, out_of_range = _parse(col, series, blank)
+    report(bad, lambda v: f"{col.name} {_show(v)} {_EXPECTED[col.kind](col)}")
+    report(
+        out_of_range,
+        lambda v: (
+            f"{col.name} {_show(v)} is outside the supported range {EARLIEST_DATE} … {LATEST_DATE}"
+        ),
+    )
+    if col.kind in ("number", "int"):
+        numeric = np.asarray(values.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+        low_bound = -MAX_MAGNITUDE if col.minimum is None else col.minimum
+        high_bound = MAX_MAGNITUDE if col.maximum is None else col.maximum
         with np.errstate(invalid="ignore"):
-            low = numeric < col.minimum
-        report(low & ~blank & ~bad, lambda v: f"{col.name} {v!r} must be ≥ {col.minimum:g}")
+            low, high = numeric < low_bound, numeric > high_bound
+        report(low, lambda v: f"{col.name} {_show(v)} must be ≥ {low_bound:g}")
+        report(high, lambda v: f"{col.name} {_show(v)} must be ≤ {high_bound:g}")
 
-    fill_blank = blank & ~np.zeros(len(series), dtype=bool)
-    if fill_blank.any() and not col.required:
-        default = col.default
-        if isinstance(default, str) and default.startswith(SAME_AS):
-            source = done.get(default.removeprefix(SAME_AS))
-            if source is not None:
-                values = values.copy()
-                values[fill_blank] = source[fill_blank].to_numpy()
-                return values, issues
-            default = None
-        if default == PLAN_START:
-            default = pd.Timestamp(plan_start) if plan_start else None
-        if default is not None:
+    if blank.any() and not col.required:
+        default = _resolve_default(col, plan_start, done)
+        if isinstance(default, pd.Series):
             values = values.copy()
-            values[fill_blank] = default
+            values[blank] = default.to_numpy()[blank]
+        elif default is not None:
+            values = values.copy()
+            values[blank] = default
     return values, issues
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    return (
-        series.astype(object)
-        .where(~series.isna(), None)
-        .map(lambda v: None if v is None else str(v).strip())
-    )
-
-
-def _parse_id(series: pd.Series, blank: np.ndarray, col: Column) -> tuple[pd.Series, np.ndarray]:
-    if pd.api.types.is_float_dtype(series.dtype):
-        # Identifiers written by a spreadsheet as 7.0 mean "7".
-        text = series.map(
-            lambda v: None if pd.isna(v) else (str(int(v)) if float(v).is_integer() else str(v))
-        )
+def _parse(col: Column, series: pd.Series, blank: np.ndarray) -> Parsed:
+    """Parse one column: fast path, then the scalar parser for what it left unread."""
+    vector, scalar = _PARSERS[col.kind]
+    n = len(series)
+    try:
+        values, bad, out_of_range = vector(series, blank, col)
+    except (ValueError, TypeError, OverflowError, AttributeError):
+        # The fast path met values it does not know: read every cell one by one.
+        values, bad, out_of_range = _scalar_all(scalar, col, series, ~blank)
     else:
-        text = _as_text(series)
-    values = pd.Series(np.where(blank, None, text.to_numpy(dtype=object)), dtype=object)
-    return values, np.zeros(len(series), dtype=bool)
+        retry = bad & ~blank
+        if retry.any():
+            again, bad_again, range_again = _scalar_all(scalar, col, series[retry], None)
+            values = values.copy()
+            values[retry] = again.to_numpy()
+            bad = bad.copy()
+            bad[retry] = bad_again
+            out_of_range = out_of_range | _scatter(retry, range_again, n)
+    bad = bad & ~blank
+    out_of_range = out_of_range & ~blank & ~bad
+    return values.reset_index(drop=True), bad, out_of_range
 
 
-def _parse_choice(
-    series: pd.Series, blank: np.ndarray, col: Column
-) -> tuple[pd.Series, np.ndarray]:
-    values, _ = _parse_id(series, blank, col)
-    lowered = values.map(lambda v: v.lower() if isinstance(v, str) else v)
-    bad = ~lowered.isin(col.choices).to_numpy(dtype=bool)
-    return lowered.where(~bad, None).astype(object), bad
+def _scatter(mask: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[mask] = values
+    return out
 
 
-def _parse_number(
-    series: pd.Series, blank: np.ndarray, col: Column
-) -> tuple[pd.Series, np.ndarray]:
-    if pd.api.types.is_bool_dtype(series.dtype):
-        numeric = pd.Series(np.full(len(series), np.nan))
-        return numeric, ~blank
-    numeric = pd.to_numeric(
-        series.map(_strip)
-        if series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
-        else series,
-        errors="coerce",
-    )
-    arr = numeric.to_numpy(dtype=float, na_value=np.nan)
-    bad = ~np.isfinite(arr)
-    arr = np.where(bad, np.nan, arr)
-    return pd.Series(arr), bad
+Scalar = Callable[[object, Column], tuple[object, str]]
 
 
-def _strip(v: object) -> object:
-    if isinstance(v, str):
-        return v.strip()
-    if isinstance(v, bool):
-        return None  # True is not a quantity
-    return v
+def _scalar_all(scalar: Scalar, col: Column, series: pd.Series, only: np.ndarray | None) -> Parsed:
+    """Parse cells one by one; ``only`` limits parsing to some cells (others stay missing)."""
+    cells = series.to_numpy(dtype=object)
+    parsed: list[object] = []
+    bad = np.zeros(len(cells), dtype=bool)
+    out_of_range = np.zeros(len(cells), dtype=bool)
+    for pos, cell in enumerate(cells):
+        if (only is not None and not only[pos]) or _is_blank(cell):
+            parsed.append(None)
+            continue
+        value, status = scalar(cell, col)
+        parsed.append(value if status == "ok" else None)
+        bad[pos] = status == "bad"
+        out_of_range[pos] = status == "range"
+    return _column_of(col, parsed), bad, out_of_range
 
 
-def _parse_int(series: pd.Series, blank: np.ndarray, col: Column) -> tuple[pd.Series, np.ndarray]:
-    numeric, bad = _parse_number(series, blank, col)
-    arr = numeric.to_numpy()
-    with np.errstate(invalid="ignore"):
-        whole = np.isfinite(arr) & (np.floor(arr) == arr) & (np.abs(arr) < 2**53)
-    bad = bad | ~whole
-    result = pd.array(np.where(whole, arr, 0).astype(np.int64), dtype="Int64")
-    result[~whole] = pd.NA
-    if col.default is not None and not isinstance(col.default, str):
-        return pd.Series(result), bad
-    return pd.Series(result), bad
-
-
-def _parse_bool(series: pd.Series, blank: np.ndarray, col: Column) -> tuple[pd.Series, np.ndarray]:
-    if pd.api.types.is_bool_dtype(series.dtype) and not series.isna().any():
-        return pd.Series(series.to_numpy(dtype=bool)), np.zeros(len(series), dtype=bool)
-    text = _as_text(series).map(lambda v: v.lower() if isinstance(v, str) else v)
-    true = text.isin(_TRUE).to_numpy(dtype=bool) | text.isin(["1.0"]).to_numpy(dtype=bool)
-    false = text.isin(_FALSE).to_numpy(dtype=bool) | text.isin(["0.0"]).to_numpy(dtype=bool)
-    bad = ~(true | false)
-    return pd.Series(true), bad
-
-
-def _parse_date(series: pd.Series, blank: np.ndarray, col: Column) -> tuple[pd.Series, np.ndarray]:
-    return _parse_datetime(series, blank, "%Y-%m-%d", day_only=True)
-
-
-def _parse_time(series: pd.Series, blank: np.ndarray, col: Column) -> tuple[pd.Series, np.ndarray]:
-    return _parse_datetime(series, blank, "ISO8601", day_only=False)
-
-
-def _parse_datetime(
-    series: pd.Series, blank: np.ndarray, fmt: str, *, day_only: bool
-) -> tuple[pd.Series, np.ndarray]:
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        parsed = pd.Series(
-            pd.to_datetime(series).dt.tz_localize(None)
-            if getattr(series.dt, "tz", None) is not None
-            else pd.to_datetime(series)
+def _column_of(col: Column, values: Sequence[object]) -> pd.Series:
+    """Build the typed column from scalar-parsed values (``None`` = missing)."""
+    kind = col.kind
+    if kind == "number":
+        return pd.Series(np.array([np.nan if v is None else v for v in values], dtype=float))
+    if kind == "int":
+        return pd.Series(pd.array(list(values), dtype="Int64"))
+    if kind == "bool":
+        return pd.Series(np.array([bool(v) for v in values], dtype=bool))
+    if kind in ("date", "time"):
+        return pd.Series(
+            np.array([_NAT if v is None else v for v in values], dtype="datetime64[ns]")
         )
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return pd.Series(out, dtype=object)
+
+
+# -- text-like kinds -----------------------------------------------------------------------
+def _cell_text(value: object) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    return label_value(value)
+
+
+def _texts(series: pd.Series, blank: np.ndarray) -> np.ndarray:
+    """Cells as stripped strings, ``None`` where blank (numbers: ``7.0`` → ``"7"``)."""
+    if _is_text_dtype(series):
+        out = np.array(series.str.strip().to_numpy(dtype=object, na_value=None), dtype=object)
     else:
-        text = series.map(
-            lambda v: (
-                v.isoformat()
-                if isinstance(v, dt.date)
-                else (None if _is_blank(v) else str(v).strip())
-            )
-        )
-        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-    parsed = parsed.astype("datetime64[ns]")
-    bad = parsed.isna().to_numpy(dtype=bool)
-    if day_only:
-        with_time = (parsed != parsed.dt.normalize()).to_numpy(dtype=bool) & ~bad
-        bad = bad | with_time
-    return parsed, bad
+        out = np.empty(len(series), dtype=object)
+        out[:] = [_cell_text(v) for v in series.to_numpy(dtype=object)]
+    out[blank] = None
+    return out
 
 
-def _parse_clock(series: pd.Series, blank: np.ndarray, col: Column) -> tuple[pd.Series, np.ndarray]:
-    text = _as_text(series)
-    minutes = text.map(clock_minutes)
-    bad = minutes.isna().to_numpy(dtype=bool)
-    normalized = minutes.map(
-        lambda m: None if m is None or pd.isna(m) else f"{int(m) // 60:02d}:{int(m) % 60:02d}"
-    )
-    return normalized.astype(object), bad
+def _vector_id(series: pd.Series, blank: np.ndarray, col: Column) -> Parsed:
+    n = len(series)
+    zeros = np.zeros(n, dtype=bool)
+    return pd.Series(_texts(series, blank), dtype=object), zeros, zeros.copy()
+
+
+def _scalar_id(value: object, col: Column) -> tuple[object, str]:
+    return _cell_text(value), "ok"
+
+
+def _vector_choice(series: pd.Series, blank: np.ndarray, col: Column) -> Parsed:
+    text = _texts(series, blank)
+    lowered = np.empty(len(text), dtype=object)
+    lowered[:] = [v.lower() if isinstance(v, str) else None for v in text]
+    ok = pd.Series(lowered, dtype=object).isin(col.choices).to_numpy(dtype=bool)
+    lowered[~ok] = None
+    return pd.Series(lowered, dtype=object), ~ok & ~blank, np.zeros(len(series), dtype=bool)
+
+
+def _scalar_choice(value: object, col: Column) -> tuple[object, str]:
+    text = _cell_text(value).lower()
+    return (text, "ok") if text in col.choices else (None, "bad")
+
+
+def _vector_clock(series: pd.Series, blank: np.ndarray, col: Column) -> Parsed:
+    cells = series.to_numpy(dtype=object)
+    out = np.full(len(cells), None, dtype=object)
+    bad = np.zeros(len(cells), dtype=bool)
+    for pos, cell in enumerate(cells):
+        if blank[pos]:
+            continue
+        value, status = _scalar_clock(cell, col)
+        out[pos] = value
+        bad[pos] = status != "ok"
+    return pd.Series(out, dtype=object), bad, np.zeros(len(cells), dtype=bool)
+
+
+def _scalar_clock(value: object, col: Column) -> tuple[object, str]:
+    if isinstance(value, dt.time):
+        if value.second or value.microsecond:
+            return None, "bad"
+        minutes: int | None = value.hour * 60 + value.minute
+    else:
+        minutes = clock_minutes(value)
+    if minutes is None:
+        return None, "bad"
+    return f"{minutes // 60:02d}:{minutes % 60:02d}", "ok"
 
 
 def clock_minutes(value: object) -> int | None:
-    """Minutes after midnight of a ``HH:MM`` string (``24:00`` allowed), else ``None``."""
+    """Minutes after midnight of a clock time.
+
+    Parameters
+    ----------
+    value
+        ``"HH:MM"`` (one-digit hours and ``:00`` seconds allowed; ``"24:00"`` is the end of
+        the day).
+
+    Returns
+    -------
+    int or None
+        ``"06:30"`` → 390; ``None`` when ``value`` is not such a clock time.
+
+    """
     if not isinstance(value, str):
         return None
     parts = value.strip().split(":")
-    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+    if len(parts) not in (2, 3) or not all(p.isascii() and p.isdigit() for p in parts):
+        return None
+    if len(parts[1]) != 2 or len(parts[0]) > 2:
         return None
     hours, minutes = int(parts[0]), int(parts[1])
-    if len(parts) == 3 and int(parts[2]) != 0:
+    if len(parts) == 3 and (len(parts[2]) != 2 or int(parts[2]) != 0):
         return None
     if minutes >= 60 or hours > 24 or (hours == 24 and minutes > 0):
         return None
     return hours * 60 + minutes
 
 
-_PARSERS: dict[str, Callable[[pd.Series, np.ndarray, Column], tuple[pd.Series, np.ndarray]]] = {
-    "id": _parse_id,
-    "text": _parse_id,
-    "choice": _parse_choice,
-    "number": _parse_number,
-    "int": _parse_int,
-    "bool": _parse_bool,
-    "date": _parse_date,
-    "time": _parse_time,
-    "clock": _parse_clock,
+# -- numbers and booleans ------------------------------------------------------------------
+def _vector_number(series: pd.Series, blank: np.ndarray, col: Column) -> Parsed:
+    n = len(series)
+    dtype = series.dtype
+    if (
+        pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+    ):
+        # True is not a quantity and a date is not a number: left to the scalar parser,
+        # which rejects them.
+        arr = np.full(n, np.nan)
+    elif pd.api.types.is_numeric_dtype(dtype):
+        arr = np.asarray(series.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+    elif _is_text_dtype(series):
+        numeric = pd.to_numeric(series.str.strip(), errors="coerce")
+        arr = np.asarray(numeric.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+    else:
+        arr = np.full(n, np.nan)  # object: every cell goes to the scalar parser
+    with np.errstate(invalid="ignore", over="ignore"):
+        bad = ~np.isfinite(arr) & ~blank
+    arr = np.where(bad | blank, np.nan, arr)
+    return _typed_number(col, arr), bad, np.zeros(n, dtype=bool)
+
+
+def _typed_number(col: Column, arr: np.ndarray) -> pd.Series:
+    if col.kind == "number":
+        return pd.Series(arr)
+    whole = np.isfinite(arr)
+    result = pd.array(np.where(whole, arr, 0).astype(np.int64), dtype="Int64")
+    result[~whole] = pd.NA
+    return pd.Series(result)
+
+
+_NUMBER_TYPES = (int, float, np.integer, np.floating, decimal.Decimal, fractions.Fraction)
+
+
+def _scalar_float(value: object) -> float | None:
+    if isinstance(value, bool | np.bool_):
+        return None
+    try:
+        if isinstance(value, str):
+            number = float(value.strip())
+        elif isinstance(value, _NUMBER_TYPES):
+            number = float(value)
+        else:
+            return None
+    except (ValueError, OverflowError, decimal.InvalidOperation):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _scalar_number(value: object, col: Column) -> tuple[object, str]:
+    number = _scalar_float(value)
+    return (None, "bad") if number is None else (number, "ok")
+
+
+def _vector_int(series: pd.Series, blank: np.ndarray, col: Column) -> Parsed:
+    numbers, bad, out_of_range = _vector_number(series, blank, _AS_NUMBER)
+    arr = np.asarray(numbers.to_numpy(dtype=float), dtype=float)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(arr) & (np.floor(arr) == arr) & (np.abs(arr) < 2.0**53)
+    bad = bad | (~whole & ~blank)
+    return _typed_number(col, np.where(whole, arr, np.nan)), bad, out_of_range
+
+
+def _scalar_int(value: object, col: Column) -> tuple[object, str]:
+    number = _scalar_float(value)
+    if number is None or not number.is_integer() or abs(number) >= 2.0**53:
+        return None, "bad"
+    return int(number), "ok"
+
+
+_AS_NUMBER = Column("_", "number")
+
+
+def _vector_bool(series: pd.Series, blank: np.ndarray, col: Column) -> Parsed:
+    n = len(series)
+    if pd.api.types.is_bool_dtype(series.dtype):
+        values = np.asarray(series.to_numpy(dtype=bool, na_value=False), dtype=bool)
+        return pd.Series(values), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    text = _texts(series, blank)
+    lowered = np.empty(len(text), dtype=object)
+    lowered[:] = [v.lower() if isinstance(v, str) else "" for v in text]
+    true = pd.Series(lowered, dtype=object).isin(_TRUE).to_numpy(dtype=bool)
+    false = pd.Series(lowered, dtype=object).isin(_FALSE).to_numpy(dtype=bool)
+    return pd.Series(true), ~(true | false) & ~blank, np.zeros(n, dtype=bool)
+
+
+def _scalar_bool(value: object, col: Column) -> tuple[object, str]:
+    if isinstance(value, bool | np.bool_):
+        return bool(value), "ok"
+    text = _cell_text(value).lower()
+    if text in _TRUE:
+        return True, "ok"
+    if text in _FALSE:
+        return False, "ok"
+    return None, "bad"
+
+
+# -- dates and times -----------------------------------------------------------------------
+def _vector_date(series: pd.Series, blank: np.ndarray, col: Column) -> Parsed:
+    return _vector_datetime(series, blank, day_only=True)
+
+
+def _vector_time(series: pd.Series, blank: np.ndarray, col: Column) -> Parsed:
+    return _vector_datetime(series, blank, day_only=False)
+
+
+def _vector_datetime(series: pd.Series, blank: np.ndarray, *, day_only: bool) -> Parsed:
+    n = len(series)
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        parsed = pd.Series(series)
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_localize(None)  # keep the wall-clock time
+    elif _is_text_dtype(series) or series.dtype == object:
+        text = pd.Series(_texts(series, blank), dtype=object)
+        fmt = "%Y-%m-%d" if day_only else "ISO8601"
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        if not pd.api.types.is_datetime64_any_dtype(parsed.dtype):
+            raise TypeError("mixed values")
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_localize(None)
+    else:
+        return pd.Series(np.full(n, _NAT)), ~blank, np.zeros(n, dtype=bool)
+    missing = parsed.isna().to_numpy(dtype=bool)
+    outside = ((parsed < _EARLIEST) | (parsed > _LATEST)).to_numpy(dtype=bool) & ~missing
+    bad = missing & ~blank
+    if day_only:
+        with_time = (parsed != parsed.dt.normalize()).to_numpy(dtype=bool) & ~missing
+        bad = bad | with_time
+    keep = ~(bad | outside | missing)
+    values = np.full(n, _NAT)
+    if keep.any():
+        values[keep] = parsed[keep].astype("datetime64[ns]").to_numpy()
+    return pd.Series(values), bad, outside & ~bad
+
+
+def _scalar_date(value: object, col: Column) -> tuple[object, str]:
+    return _scalar_datetime(value, day_only=True)
+
+
+def _scalar_time(value: object, col: Column) -> tuple[object, str]:
+    return _scalar_datetime(value, day_only=False)
+
+
+def _scalar_datetime(value: object, *, day_only: bool) -> tuple[object, str]:
+    stamp: dt.datetime
+    try:
+        if isinstance(value, str):
+            text = value.strip()
+            if day_only:
+                day = dt.date.fromisoformat(text)
+                stamp = dt.datetime(day.year, day.month, day.day)
+            else:
+                stamp = dt.datetime.fromisoformat(text)
+        elif isinstance(value, pd.Timestamp):
+            stamp = value.to_pydatetime(warn=False)
+        elif isinstance(value, dt.datetime):
+            stamp = value
+        elif isinstance(value, dt.date):
+            stamp = dt.datetime(value.year, value.month, value.day)
+        elif isinstance(value, np.datetime64):
+            stamp = pd.Timestamp(value).to_pydatetime(warn=False)
+        else:
+            return None, "bad"
+    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        return None, "bad"
+    stamp = stamp.replace(tzinfo=None, microsecond=0)
+    if day_only and stamp.time() != dt.time(0, 0):
+        return None, "bad"
+    if not _EARLIEST.to_pydatetime() <= stamp <= _LATEST.to_pydatetime():
+        return None, "range"
+    return np.datetime64(stamp, "ns"), "ok"
+
+
+Vector = Callable[[pd.Series, np.ndarray, Column], Parsed]
+
+_PARSERS: dict[str, tuple[Vector, Scalar]] = {
+    "id": (_vector_id, _scalar_id),
+    "text": (_vector_id, _scalar_id),
+    "choice": (_vector_choice, _scalar_choice),
+    "number": (_vector_number, _scalar_number),
+    "int": (_vector_int, _scalar_int),
+    "bool": (_vector_bool, _scalar_bool),
+    "date": (_vector_date, _scalar_date),
+    "time": (_vector_time, _scalar_time),
+    "clock": (_vector_clock, _scalar_clock),
 }
 
 _EXPECTED: dict[str, Callable[[Column], str]] = {

@@ -9,14 +9,30 @@ from typing import Any
 import pandas as pd
 
 from oms_plan.errors import Issue
-from oms_plan.schema import TABLE_ORDER
+from oms_plan.schema import TABLE_ORDER, TABLES
+
+#: File suffixes that hold a table.
+TABLE_SUFFIXES = (".csv", ".parquet")
 
 
 def read_folder(path: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame], list[Issue]]:
     """Read ``path`` without interpreting values.
 
-    Returns the parsed ``dataset.toml`` (empty when missing), one DataFrame per table found
-    (CSV cells as strings, Parquet columns as stored) and the problems met while reading.
+    Parameters
+    ----------
+    path
+        The dataset folder.
+
+    Returns
+    -------
+    tuple[dict, dict[str, pandas.DataFrame], list[Issue]]
+        The parsed ``dataset.toml`` (empty when missing or unreadable), one DataFrame per
+        table found (CSV cells as strings, Parquet columns as stored) and the problems met
+        while reading: a missing folder or ``dataset.toml``, a file that cannot be read
+        (error, table-level), a table given both as CSV and Parquet (error), and files that
+        look like tables but are not part of the contract (warning: a misspelt table name
+        would otherwise be silently ignored).
+
     """
     issues: list[Issue] = []
     if not path.is_dir():
@@ -25,15 +41,7 @@ def read_folder(path: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame], li
             {},
             [Issue("dataset", None, None, f"dataset folder {str(path)!r} does not exist")],
         )
-    toml_path = path / "dataset.toml"
-    settings: dict[str, Any] = {}
-    if toml_path.is_file():
-        try:
-            settings = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            issues.append(Issue("dataset.toml", None, None, f"cannot parse dataset.toml: {exc}"))
-    else:
-        issues.append(Issue("dataset.toml", None, None, f"missing dataset.toml in {str(path)!r}"))
+    settings = _read_settings(path, issues)
     tables: dict[str, pd.DataFrame] = {}
     for name in TABLE_ORDER:
         csv, parquet = path / f"{name}.csv", path / f"{name}.parquet"
@@ -42,25 +50,73 @@ def read_folder(path: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame], li
                 Issue(name, None, None, f"both {name}.csv and {name}.parquet exist; keep one")
             )
             continue
+        file = csv if csv.is_file() else parquet if parquet.is_file() else None
+        if file is None:
+            continue
         try:
-            if csv.is_file():
-                tables[name] = read_csv_table(csv)
-            elif parquet.is_file():
-                tables[name] = pd.read_parquet(parquet)
-        except Exception as exc:
-            issues.append(Issue(name, None, None, f"cannot read {name} table: {exc}"))
+            tables[name] = read_csv_table(file) if file is csv else pd.read_parquet(file)
+        except Exception as exc:  # any reader failure is a problem of this file
+            issues.append(Issue(name, None, None, f"cannot read {file.name}: {_reason(exc)}"))
+    for file in sorted(path.iterdir()):
+        if file.suffix in TABLE_SUFFIXES and file.stem not in TABLES and file.is_file():
+            issues.append(
+                Issue(
+                    "dataset",
+                    None,
+                    None,
+                    f"{file.name} is not a table of the dataset (ignored); tables are "
+                    + ", ".join(TABLE_ORDER),
+                    "warning",
+                )
+            )
     return settings, tables, issues
 
 
+def _read_settings(path: Path, issues: list[Issue]) -> dict[str, Any]:
+    toml_path = path / "dataset.toml"
+    if not toml_path.is_file():
+        issues.append(Issue("dataset.toml", None, None, f"missing dataset.toml in {str(path)!r}"))
+        return {}
+    try:
+        return tomllib.loads(toml_path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        issues.append(Issue("dataset.toml", None, None, f"cannot read dataset.toml: {exc}"))
+        return {}
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
 def read_csv_table(path: Path) -> pd.DataFrame:
-    """Read one CSV table with every cell as a string; empty cells become ``""``."""
+    """Read one CSV table with every cell as a string.
+
+    Parameters
+    ----------
+    path
+        The CSV file (UTF-8, with or without a byte-order mark; header row first).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Cells as strings (empty cells ``""``, cells missing from short rows NaN), column
+        names stripped.
+
+    Raises
+    ------
+    Exception
+        Whatever the CSV reader raises for a file it cannot parse; :func:`read_folder`
+        turns it into an issue.
+
+    """
     frame = pd.read_csv(
         path,
         dtype=str,
         keep_default_na=False,
         na_values=[],
         skipinitialspace=True,
-        encoding="utf-8",
+        encoding="utf-8-sig",
     )
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame

@@ -11,6 +11,15 @@ from typing import Literal
 
 ColumnKind = Literal["id", "text", "number", "int", "bool", "date", "time", "clock", "choice"]
 
+#: Largest magnitude of any number: beyond it floats stop counting whole units exactly.
+MAX_MAGNITUDE = 1e15
+#: Largest number of days in a day-count column (lead, transit, lateness): 100 years.
+MAX_DAYS = 36_600
+#: Dates and times outside this range are rejected (a typo such as 2999 is not a plan date).
+EARLIEST_DATE = "1900-01-01"
+LATEST_DATE = "2199-12-31"
+#: Most identical parallel units one workstation may have (the scheduler models each one).
+MAX_UNITS = 1_000
 #: Sentinel default meaning "the plan start date" (supply.release_date).
 PLAN_START = "__plan_start__"
 #: Sentinel default meaning "copy another column of the same row" (orders.customer_group).
@@ -37,6 +46,9 @@ class Column:
         Smallest allowed value for numeric kinds (``None``: no bound).
     choices
         Allowed values for ``choice`` columns.
+    maximum
+        Largest allowed value for numeric kinds (``None``: only the general limit
+        :data:`MAX_MAGNITUDE`).
 
     """
 
@@ -46,11 +58,25 @@ class Column:
     default: object = None
     minimum: float | None = 0.0
     choices: tuple[str, ...] = ()
+    maximum: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class TableSpec:
-    """A table of the dataset: its columns and its business key."""
+    """A table of the dataset: its columns and its business key.
+
+    Attributes
+    ----------
+    name
+        Table name (file stem).
+    columns
+        The contract columns, in contract order.
+    key
+        Columns whose values identify a row (the business key; empty: no key).
+    required
+        Whether the table must be present.
+
+    """
 
     name: str
     columns: tuple[Column, ...]
@@ -100,7 +126,7 @@ TABLES: dict[str, TableSpec] = {
                 _opt("lot_min", "number", 0.0),
                 _opt("lot_max", "number", None),
                 _opt("lot_multiple", "number", 0.0),
-                _opt("lot_days", "int", 1, minimum=1),
+                _opt("lot_days", "int", 1, minimum=1, maximum=MAX_DAYS),
                 _opt("order_cost", "number", 0.0),
                 _opt("holding_rate", "number", 0.25),
             ),
@@ -124,7 +150,7 @@ TABLES: dict[str, TableSpec] = {
                 _req("item", "id"),
                 _req("location", "id"),
                 _req("method", "choice", choices=SOURCING_METHODS),
-                _req("lead_days", "int"),
+                _req("lead_days", "int", maximum=MAX_DAYS),
                 _opt("from_location", "id"),
                 _opt("cost_per_unit", "number", 0.0),
                 _opt("priority", "int", 1, minimum=None),
@@ -162,7 +188,7 @@ TABLES: dict[str, TableSpec] = {
                 _req("workstation", "id"),
                 _req("location", "id"),
                 _opt("calendar", "id"),
-                _opt("units", "int", 1, minimum=1),
+                _opt("units", "int", 1, minimum=1, maximum=MAX_UNITS),
                 _opt("pausable", "bool", True),
             ),
             ("workstation",),
@@ -171,7 +197,7 @@ TABLES: dict[str, TableSpec] = {
             "calendars",
             (
                 _req("calendar", "id"),
-                _req("weekday", "int"),
+                _req("weekday", "int", maximum=6),
                 _req("start", "clock"),
                 _req("end", "clock"),
             ),
@@ -197,7 +223,7 @@ TABLES: dict[str, TableSpec] = {
             (
                 _req("from_location", "id"),
                 _req("to", "id"),
-                _req("transit_days", "int"),
+                _req("transit_days", "int", maximum=MAX_DAYS),
                 _opt("cost_per_unit", "number", 0.0),
             ),
             ("from_location", "to"),
@@ -239,7 +265,7 @@ TABLES: dict[str, TableSpec] = {
                 _opt("ship_complete", "bool", False),
                 _opt("min_shipment", "number", 0.0),
                 _opt("max_shipments", "int", None, minimum=1),
-                _opt("max_days_late", "int", None),
+                _opt("max_days_late", "int", None, maximum=MAX_DAYS),
                 _opt("promised_date", "date"),
                 _opt("price", "number", None),
             ),
