@@ -1,0 +1,494 @@
+"""The scheduling problem, solver-free: orders, operations, alternatives, units, working time.
+
+Built once from a :class:`~oms_plan.dataset.Dataset` (plus, optionally, planned make orders)
+by :meth:`SchedulingProblem.from_dataset`. Everything is in integer minutes from plan start
+00:00; entities refer to each other by index. Obvious infeasibility (an operation that fits
+on none of its workstations) is found here, before any solver runs, and reported in
+:attr:`SchedulingProblem.infeasible`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from oms_plan.dataset import Dataset
+from oms_plan.errors import PlanningError
+from oms_plan.fields import clock_minutes
+from oms_plan.outputs import PlanException
+from oms_plan.schedule.calendar import MINUTES_PER_DAY, Shift, WorkingTime, working_time
+
+#: Longest window the scheduler will consider (about four years), in minutes.
+MAX_WINDOW = 4 * 366 * MINUTES_PER_DAY
+#: Value of a duration or changeover in minutes that CP-SAT handles comfortably.
+MAX_MINUTES = 2**40
+
+Weights = Mapping[int, int] | Callable[[int], int]
+
+
+def default_weight(priority: int) -> int:
+    """Tardiness weight of an order of ``priority`` (1 = most important): ``max(1, 6 − p)``."""
+    return max(1, 6 - int(priority))
+
+
+@dataclass(frozen=True, slots=True)
+class Workstation:
+    """A workstation: ``units`` identical machines (numbered from 1)."""
+
+    id: str
+    location: str
+    units: int
+    pausable: bool
+    calendar: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """One way to run an operation: on ``workstation`` for ``duration`` working minutes."""
+
+    workstation: int
+    duration: int
+    family: int  # setup family index, -1 = none
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One routing step of one order, with its eligible workstations."""
+
+    order: int
+    step: int
+    alternatives: tuple[Alternative, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ManufacturingOrder:
+    """An order to schedule: open production supply or a planned make order.
+
+    Attributes
+    ----------
+    release, due
+        Earliest start and due completion, minutes from plan start (due = end of due day).
+    operations
+        Indices of its operations, in step order.
+
+    """
+
+    id: str
+    item: str
+    location: str
+    quantity: float
+    release: int
+    due: int
+    priority: int
+    weight: int
+    operations: tuple[int, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class SchedulingProblem:
+    """Finite-capacity scheduling problem: immutable, validated, solver-free.
+
+    Attributes
+    ----------
+    start
+        Plan start (minute 0 is its 00:00).
+    orders, operations, workstations
+        The entities; operations of an order are consecutive and in step order.
+    families
+        Setup family names (an alternative's ``family`` indexes this).
+    changeovers
+        Per workstation, a ``families × families`` matrix of changeover minutes, or ``None``
+        when no changeover applies there.
+    working
+        Per workstation, its :class:`~oms_plan.schedule.calendar.WorkingTime`.
+    window
+        End of the time window the working time covers.
+    serial_bound
+        Completion time of a schedule that runs every operation one after the other: a
+        horizon no sensible schedule needs to exceed.
+    infeasible
+        Why no schedule exists (found before solving); empty when none is known.
+    diagnostics
+        Informational findings (orders without routing, alternatives that can never run).
+
+    """
+
+    start: dt.date
+    orders: tuple[ManufacturingOrder, ...]
+    operations: tuple[Operation, ...]
+    workstations: tuple[Workstation, ...]
+    families: tuple[str, ...]
+    changeovers: tuple[np.ndarray | None, ...]
+    working: tuple[WorkingTime, ...]
+    window: int
+    serial_bound: int
+    infeasible: tuple[str, ...] = ()
+    diagnostics: tuple[PlanException, ...] = field(default=())
+
+    # -- sizes and adjacency --------------------------------------------------------------
+    @property
+    def num_orders(self) -> int:
+        """Number of orders."""
+        return len(self.orders)
+
+    @property
+    def num_operations(self) -> int:
+        """Number of operations."""
+        return len(self.operations)
+
+    @cached_property
+    def workstation_index(self) -> Mapping[str, int]:
+        """Workstation id → index."""
+        return {w.id: i for i, w in enumerate(self.workstations)}
+
+    @cached_property
+    def alternatives_on(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """Per workstation, the ``(operation, alternative)`` pairs that can run there."""
+        out: list[list[tuple[int, int]]] = [[] for _ in self.workstations]
+        for o, op in enumerate(self.operations):
+            for j, alt in enumerate(op.alternatives):
+                out[alt.workstation].append((o, j))
+        return tuple(tuple(x) for x in out)
+
+    def changeover(self, workstation: int, before: int, after: int) -> int:
+        """Changeover minutes on ``workstation`` from family ``before`` to ``after``."""
+        matrix = self.changeovers[workstation]
+        if matrix is None or before < 0 or after < 0:
+            return 0
+        return int(matrix[before, after])
+
+    def has_changeovers(self, workstation: int) -> bool:
+        """Whether any two operations that can run on ``workstation`` need a changeover."""
+        matrix = self.changeovers[workstation]
+        if matrix is None:
+            return False
+        fams = sorted({self.operations[o].alternatives[j].family for o, j in self.alternatives_on[workstation]} - {-1})
+        return bool(fams) and bool(matrix[np.ix_(fams, fams)].any())
+
+    def minute_label(self, minute: int) -> str:
+        """ISO time ``YYYY-MM-DDTHH:MM`` of ``minute`` from plan start."""
+        moment = dt.datetime.combine(self.start, dt.time()) + dt.timedelta(minutes=int(minute))
+        return moment.strftime("%Y-%m-%dT%H:%M")
+
+    # -- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_dataset(
+        cls,
+        dataset: Dataset,
+        *,
+        orders: pd.DataFrame | None = None,
+        weights: Weights | None = None,
+    ) -> SchedulingProblem:
+        """Build the problem of scheduling a dataset's open manufacturing orders.
+
+        Parameters
+        ----------
+        dataset
+            The dataset: ``supply`` rows of kind ``production`` are the open manufacturing
+            orders; ``routing``, ``workstations``, ``calendars``, ``downtime`` and ``setups``
+            describe the shop.
+        orders
+            Extra orders to schedule with them, e.g. MRP's ``planned_orders``: an id column
+            (``planned_order``, ``order`` or ``supply``), ``item``, ``location``,
+            ``quantity``, ``due_date``, optional ``release_date`` (plan start) and
+            ``priority`` (3). Rows whose ``method`` is not ``make`` are not manufacturing
+            orders and are left out (listed in :attr:`diagnostics`).
+        weights
+            Tardiness weight per priority: a mapping or a function; default
+            :func:`default_weight`. Weights must be positive integers.
+
+        Returns
+        -------
+        SchedulingProblem
+            The problem (possibly with :attr:`infeasible` reasons).
+
+        Raises
+        ------
+        PlanningError
+            When ``orders`` is malformed (missing column, unknown item or location,
+            duplicate id, negative quantity) or a weight is not a positive integer.
+
+        """
+        return _Builder(dataset, weights).build(orders)
+
+
+class _Builder:
+    """Turns a dataset into a :class:`SchedulingProblem` (one pass, all problems at once)."""
+
+    def __init__(self, ds: Dataset, weights: Weights | None) -> None:
+        self.ds = ds
+        self.weights = weights
+        self.diagnostics: list[PlanException] = []
+        self.infeasible: list[str] = []
+
+    # orders ------------------------------------------------------------------------------
+    def _weight(self, priority: int) -> int:
+        w: object
+        if self.weights is None:
+            w = default_weight(priority)
+        elif callable(self.weights):
+            w = self.weights(priority)
+        else:
+            w = self.weights.get(priority, default_weight(priority))
+        if isinstance(w, bool) or not isinstance(w, int | np.integer) or int(w) < 1:
+            raise PlanningError(f"tardiness weight of priority {priority} must be a positive integer, got {w!r}")
+        return int(w)
+
+    def _order_rows(self, extra: pd.DataFrame | None) -> list[dict[str, object]]:
+        sup = self.ds.supply
+        sup = sup.loc[sup["kind"] == "production"]
+        rows = [
+            {
+                "id": str(r.supply),
+                "item": r.item,
+                "location": r.location,
+                "quantity": float(r.quantity),
+                "release_date": r.release_date,
+                "due_date": r.due_date,
+                "priority": int(r.priority),
+            }
+            for r in sup.itertuples(index=False)
+        ]
+        if extra is not None:
+            rows += self._extra_rows(extra)
+        seen: set[str] = set()
+        for r in rows:
+            if r["id"] in seen:
+                raise PlanningError(f"order id {r['id']!r} is used twice (ids of supply and planned orders must differ)")
+            seen.add(str(r["id"]))
+        return rows
+
+    def _extra_rows(self, extra: pd.DataFrame) -> list[dict[str, object]]:
+        id_col = next((c for c in ("planned_order", "order", "supply") if c in extra.columns), None)
+        missing = [c for c in ("item", "location", "quantity", "due_date") if c not in extra.columns]
+        if id_col is None or missing:
+            need = ["planned_order (or order)"] if id_col is None else []
+            raise PlanningError(f"orders: missing column(s) {', '.join(need + missing)}")
+        out: list[dict[str, object]] = []
+        for pos, r in enumerate(extra.to_dict("records"), start=1):
+            oid = str(r[id_col])
+            method = r.get("method")
+            if isinstance(method, str) and method != "make":
+                self.diagnostics.append(PlanException("not_scheduled", "info", f"{method} order {oid!r} is not a manufacturing order", item=str(r["item"]), location=str(r["location"]), order=oid))
+                continue
+            if r["item"] not in self.ds.item_index:
+                raise PlanningError(f"orders row {pos}: order {oid!r} has unknown item {r['item']!r}")
+            if r["location"] not in self.ds.location_index:
+                raise PlanningError(f"orders row {pos}: order {oid!r} has unknown location {r['location']!r}")
+            qty = pd.to_numeric(pd.Series([r["quantity"]]), errors="coerce").iat[0]
+            if pd.isna(qty) or qty < 0:
+                raise PlanningError(f"orders row {pos}: order {oid!r} needs a quantity ≥ 0, got {r['quantity']!r}")
+            try:
+                due = pd.Timestamp(r["due_date"])
+                rel_raw = r.get("release_date")
+                release = pd.Timestamp(self.ds.start) if rel_raw is None or pd.isna(rel_raw) else pd.Timestamp(rel_raw)
+            except (ValueError, TypeError) as exc:
+                raise PlanningError(f"orders row {pos}: order {oid!r}: bad date ({exc})") from exc
+            if pd.isna(due):
+                raise PlanningError(f"orders row {pos}: order {oid!r} needs a due_date")
+            prio = r.get("priority")
+            out.append({
+                "id": oid,
+                "item": r["item"],
+                "location": r["location"],
+                "quantity": float(qty),
+                "release_date": release,
+                "due_date": due,
+                "priority": 3 if prio is None or pd.isna(prio) else int(prio),
+            })
+        return out
+
+    # shop --------------------------------------------------------------------------------
+    def _workstations(self) -> tuple[Workstation, ...]:
+        loc_cal = dict(zip(self.ds.locations["location"], self.ds.locations["calendar"], strict=True))
+        out = []
+        for r in self.ds.workstations.itertuples(index=False):
+            cal = r.calendar if isinstance(r.calendar, str) else loc_cal.get(r.location)
+            out.append(Workstation(str(r.workstation), str(r.location), int(r.units), bool(r.pausable), cal if isinstance(cal, str) else None))
+        return tuple(out)
+
+    def _shifts(self) -> dict[str, list[Shift]]:
+        shifts: dict[str, list[Shift]] = {}
+        for r in self.ds.calendars.itertuples(index=False):
+            a, b = clock_minutes(r.start), clock_minutes(r.end)
+            if a is None or b is None:  # the loader rejects these; be explicit anyway
+                raise PlanningError(f"calendar {r.calendar!r}: unreadable shift {r.start!r}-{r.end!r}")
+            shifts.setdefault(str(r.calendar), []).append((int(r.weekday), a, b))
+        return shifts
+
+    def _downtime(self, index: Mapping[str, int]) -> list[list[tuple[int, int]]]:
+        out: list[list[tuple[int, int]]] = [[] for _ in index]
+        origin = pd.Timestamp(self.ds.start)
+        for r in self.ds.downtime.itertuples(index=False):
+            a = math.floor((pd.Timestamp(r.start) - origin).total_seconds() / 60)
+            b = math.ceil((pd.Timestamp(r.end) - origin).total_seconds() / 60)
+            out[index[str(r.workstation)]].append((a, b))
+        return out
+
+    def _families(self) -> tuple[str, ...]:
+        names = set(self.ds.routing["setup_family"].dropna()) | set(self.ds.setups["from_family"]) | set(self.ds.setups["to_family"])
+        return tuple(sorted(str(n) for n in names))
+
+    def _changeovers(self, fam: Mapping[str, int], index: Mapping[str, int]) -> tuple[np.ndarray | None, ...]:
+        setups = self.ds.setups
+        if setups.empty:
+            return tuple(None for _ in index)
+        general = np.zeros((len(fam), len(fam)), dtype=np.int64)
+        specific: dict[int, np.ndarray] = {}
+        rows = setups.assign(_any=setups["workstation"].isna()).sort_values("_any", ascending=False, kind="stable")
+        for r in rows.itertuples(index=False):
+            minutes = _ceil_minutes(float(r.minutes))
+            i, j = fam[str(r.from_family)], fam[str(r.to_family)]
+            if isinstance(r.workstation, str):
+                specific.setdefault(index[r.workstation], np.full((len(fam), len(fam)), -1, dtype=np.int64))[i, j] = minutes
+            else:
+                general[i, j] = minutes
+        out: list[np.ndarray | None] = []
+        for m in range(len(index)):
+            mat = general.copy()
+            if m in specific:
+                mat = np.where(specific[m] >= 0, specific[m], general)
+            out.append(mat if mat.any() else None)
+        return tuple(out)
+
+    # build -------------------------------------------------------------------------------
+    def build(self, extra: pd.DataFrame | None) -> SchedulingProblem:
+        ds = self.ds
+        workstations = self._workstations()
+        ws_index = {w.id: i for i, w in enumerate(workstations)}
+        families = self._families()
+        fam = {f: i for i, f in enumerate(families)}
+        routing = ds.routing
+        orders: list[ManufacturingOrder] = []
+        operations: list[Operation] = []
+        last_day = ds.horizon_days
+        for r in self._order_rows(extra):
+            rows = routing.loc[(routing["item"] == r["item"]) & (routing["location"].isna() | (routing["location"] == r["location"]))]
+            rows = rows.loc[[workstations[ws_index[w]].location == r["location"] for w in rows["workstation"]]]
+            oid, item, loc = str(r["id"]), str(r["item"]), str(r["location"])
+            if rows.empty:
+                self.diagnostics.append(PlanException("not_scheduled", "info", f"order {oid!r}: item {item!r} has no routing at {loc!r}; nothing to schedule", item=item, location=loc, order=oid))
+                continue
+            release_day = max(0, ds.day(r["release_date"]))  # type: ignore[arg-type]
+            due_day = max(0, ds.day(r["due_date"]))  # type: ignore[arg-type]
+            last_day = max(last_day, release_day + 1, due_day + 1)
+            qty = float(r["quantity"])  # type: ignore[arg-type]
+            op_ids = []
+            for step, group in rows.groupby("step", sort=True):
+                alts = tuple(
+                    Alternative(
+                        ws_index[str(g.workstation)],
+                        _ceil_minutes(float(g.setup_minutes) + qty * float(g.run_minutes)),
+                        fam[str(g.setup_family)] if isinstance(g.setup_family, str) else -1,
+                    )
+                    for g in group.sort_values("workstation", kind="stable").itertuples(index=False)
+                )
+                op_ids.append(len(operations))
+                operations.append(Operation(len(orders), int(step), alts))
+            prio = int(r["priority"])  # type: ignore[call-overload]
+            orders.append(ManufacturingOrder(oid, item, loc, qty, release_day * MINUTES_PER_DAY, (due_day + 1) * MINUTES_PER_DAY, prio, self._weight(prio), tuple(op_ids)))
+
+        changeovers = self._changeovers(fam, ws_index)
+        shifts = self._shifts()
+        downtime = self._downtime(ws_index)
+        first_weekday = ds.start.weekday()
+
+        def build_working(window: int) -> tuple[WorkingTime, ...]:
+            return tuple(
+                working_time(shifts[w.calendar] if w.calendar is not None else None, downtime[i], first_weekday, window)
+                for i, w in enumerate(workstations)
+            )
+
+        window = (last_day + 14) * MINUTES_PER_DAY
+        while True:
+            working = build_working(window)
+            bound, stuck = _serial_bound(orders, operations, workstations, working, changeovers)
+            if stuck is None and 2 * bound <= window:
+                break
+            if window >= MAX_WINDOW:
+                break
+            window = min(MAX_WINDOW, max(2 * window, 2 * bound))
+        operations = self._drop_impossible(orders, operations, workstations, working)
+        if stuck is not None and not self.infeasible:
+            self.infeasible.append(f"the orders do not fit in {MAX_WINDOW // MINUTES_PER_DAY} days of working time")
+        if max((a.duration for op in operations for a in op.alternatives), default=0) > MAX_MINUTES:
+            raise PlanningError("an operation lasts more than 2**40 minutes: check run_minutes and quantities")
+        return SchedulingProblem(
+            start=ds.start,
+            orders=tuple(orders),
+            operations=tuple(operations),
+            workstations=workstations,
+            families=families,
+            changeovers=changeovers,
+            working=working,
+            window=window,
+            serial_bound=bound,
+            infeasible=tuple(self.infeasible),
+            diagnostics=tuple(self.diagnostics),
+        )
+
+    def _drop_impossible(self, orders: Sequence[ManufacturingOrder], operations: list[Operation], workstations: Sequence[Workstation], working: Sequence[WorkingTime]) -> list[Operation]:
+        """Remove alternatives that can never run; an operation left with none is infeasible."""
+        out = []
+        for op in operations:
+            order = orders[op.order]
+            keep = []
+            for alt in op.alternatives:
+                ws, wt = workstations[alt.workstation], working[alt.workstation]
+                if wt.place(0, alt.duration, ws.pausable) is not None:
+                    keep.append(alt)
+                    continue
+                if ws.pausable:
+                    why = f"needs {alt.duration} working minutes on workstation {ws.id!r}, which has only {wt.total} in the window"
+                else:
+                    why = f"needs {alt.duration} minutes in one stretch on non-pausable workstation {ws.id!r}, whose longest stretch of working time is {wt.longest} minutes"
+                message = f"order {order.id!r} step {op.step}: {why}"
+                if len(op.alternatives) > 1:
+                    self.diagnostics.append(PlanException("alternative_unusable", "warning", message, item=order.item, location=order.location, order=order.id))
+                else:
+                    self.infeasible.append(message)
+            if not keep and len(op.alternatives) > 1:
+                self.infeasible.append(f"order {order.id!r} step {op.step}: fits on none of its workstations ({', '.join(workstations[a.workstation].id for a in op.alternatives)})")
+            out.append(Operation(op.order, op.step, tuple(keep) if keep else op.alternatives))
+        return out
+
+
+def _ceil_minutes(value: float) -> int:
+    """Fractional minutes round up (a hair of float noise does not)."""
+    return max(0, math.ceil(value - 1e-9))
+
+
+def _serial_bound(
+    orders: Sequence[ManufacturingOrder],
+    operations: Sequence[Operation],
+    workstations: Sequence[Workstation],
+    working: Sequence[WorkingTime],
+    changeovers: Sequence[np.ndarray | None],
+) -> tuple[int, int | None]:
+    """End of a schedule running every operation one after the other (worst alternative).
+
+    Returns the bound and the first operation that did not fit in the window (or ``None``).
+    """
+    t = max((o.release for o in orders), default=0)
+    longest_change = [int(m.max()) if m is not None else 0 for m in changeovers]
+    for order in orders:
+        for o in order.operations:
+            ends = []
+            for alt in operations[o].alternatives:
+                wt, ws = working[alt.workstation], workstations[alt.workstation]
+                if wt.place(0, alt.duration, ws.pausable) is None:
+                    continue  # never fits in this window: see below
+                w = wt.place(wt.worked(t) + longest_change[alt.workstation], alt.duration, ws.pausable)
+                if w is None:
+                    return t, o
+                ends.append(wt.clock(w, alt.duration)[1])
+            if not ends:
+                return t, o  # a larger window may give it room; else _drop_impossible says why
+            t = max(ends)
+    return t, None

@@ -1,0 +1,426 @@
+"""What a scheduling back-end returns (:class:`Solution`) and what users get (:class:`ScheduleResult`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from oms_plan.outputs import PlanException, exceptions_frame, kpis_frame, output_frame
+from oms_plan.results import SolverStats, SolveStatus
+from oms_plan.schedule.problem import SchedulingProblem
+
+OBJECTIVES = ("weighted_tardiness", "makespan", "flow_time")
+
+
+def parse_objective(spec: str | Sequence[str]) -> tuple[str, ...]:
+    """Objective names of ``spec`` (``"makespan"`` or ``"makespan,flow_time"``), checked.
+
+    Raises
+    ------
+    ValueError
+        On an unknown, repeated or empty objective name.
+
+    """
+    names = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec)]
+    if not names or any(not n for n in names):
+        raise ValueError(f"empty objective in {spec!r}")
+    for n in names:
+        if n not in OBJECTIVES:
+            raise ValueError(f"unknown objective {n!r}; choose from {', '.join(OBJECTIVES)}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"objective listed twice in {spec!r}")
+    return tuple(names)
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """A schedule as arrays aligned with ``problem.operations`` (clock minutes).
+
+    Attributes
+    ----------
+    alternative
+        Index of the chosen alternative of each operation.
+    unit
+        Unit (1-based) of the workstation the operation runs on.
+    start, end
+        Clock minutes from plan start.
+
+    """
+
+    alternative: tuple[int, ...]
+    unit: tuple[int, ...]
+    start: tuple[int, ...]
+    end: tuple[int, ...]
+
+
+def order_completions(problem: SchedulingProblem, solution: Solution) -> list[int]:
+    """Completion minute of each order (end of its last operation)."""
+    return [solution.end[o.operations[-1]] for o in problem.orders]
+
+
+def objective_values(problem: SchedulingProblem, solution: Solution) -> dict[str, int]:
+    """Every objective of :data:`OBJECTIVES`, computed from the schedule.
+
+    ``weighted_tardiness`` = Σ weight·max(0, C − due); ``makespan`` = max C;
+    ``flow_time`` = Σ (C − release); all in minutes.
+    """
+    done = order_completions(problem, solution)
+    orders = problem.orders
+    return {
+        "weighted_tardiness": sum(o.weight * max(0, c - o.due) for o, c in zip(orders, done, strict=True)),
+        "makespan": max(done, default=0),
+        "flow_time": sum(c - o.release for o, c in zip(orders, done, strict=True)),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledOperation:
+    """One row of the schedule, in minutes from plan start."""
+
+    order: str
+    item: str
+    step: int
+    workstation: str
+    unit: int
+    start: int
+    end: int
+    duration: int  # working minutes
+
+
+@dataclass(frozen=True, slots=True)
+class OrderOutcome:
+    """When an order completes and how late it is (minutes; ``completion`` None unscheduled)."""
+
+    order: str
+    item: str
+    location: str
+    quantity: float
+    priority: int
+    weight: int
+    release: int
+    due: int
+    completion: int | None
+
+    @property
+    def lateness(self) -> int | None:
+        """Completion − due (negative = early)."""
+        return None if self.completion is None else self.completion - self.due
+
+    @property
+    def tardiness(self) -> int | None:
+        """max(0, lateness)."""
+        late = self.lateness
+        return None if late is None else max(0, late)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkstationLoad:
+    """Busy working minutes of a workstation against what it had until the schedule ends."""
+
+    workstation: str
+    units: int
+    busy: int
+    available: int
+
+    @property
+    def utilisation(self) -> float:
+        """busy / available (0 when nothing was available)."""
+        return self.busy / self.available if self.available else 0.0
+
+
+@dataclass(frozen=True)
+class ScheduleResult:
+    """The outcome of :func:`oms_plan.schedule_orders`: status, schedule, lateness, loads.
+
+    Attributes
+    ----------
+    start
+        Plan start (minute 0 = its 00:00).
+    objective
+        The objective names, in lexicographic order.
+    stats
+        Overall status, objective (first objective's value), bound, runtime.
+    stages
+        One :class:`SolverStats` per lexicographic stage.
+    values
+        Every objective recomputed from the schedule (empty without a schedule).
+    operations
+        The schedule (empty without one).
+    orders
+        Per order, completion and lateness.
+    loads
+        Per workstation, busy and available working minutes.
+    diagnostics
+        Infeasibility reasons (severity ``error``) and other findings.
+
+    """
+
+    start: dt.date
+    objective: tuple[str, ...]
+    stats: SolverStats
+    stages: tuple[SolverStats, ...] = ()
+    values: Mapping[str, int] = field(default_factory=dict)
+    operations: tuple[ScheduledOperation, ...] = ()
+    orders: tuple[OrderOutcome, ...] = ()
+    loads: tuple[WorkstationLoad, ...] = ()
+    diagnostics: tuple[PlanException, ...] = ()
+
+    # -- status ---------------------------------------------------------------------------
+    @property
+    def status(self) -> SolveStatus:
+        """How the solve ended."""
+        return self.stats.status
+
+    @property
+    def has_schedule(self) -> bool:
+        """Whether there is a schedule (optimal or feasible, or empty with nothing to do)."""
+        return self.stats.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+    @property
+    def bottleneck(self) -> str | None:
+        """The workstation with the highest utilisation (``None`` without a schedule)."""
+        busy = [w for w in self.loads if w.busy > 0]
+        if not busy:
+            return None
+        return max(busy, key=lambda w: (w.utilisation, w.busy)).workstation
+
+    @property
+    def late_orders(self) -> list[str]:
+        """Ids of orders that complete after their due time."""
+        return [o.order for o in self.orders if o.tardiness]
+
+    # -- tables ---------------------------------------------------------------------------
+    def _time(self, minute: int | None) -> str | None:
+        if minute is None:
+            return None
+        moment = dt.datetime.combine(self.start, dt.time()) + dt.timedelta(minutes=int(minute))
+        return moment.strftime("%Y-%m-%dT%H:%M")
+
+    def to_frame(self) -> pd.DataFrame:
+        """The ``schedule`` table of SCHEMA.md (ISO times)."""
+        rows = [
+            {
+                "order": op.order,
+                "item": op.item,
+                "step": op.step,
+                "workstation": op.workstation,
+                "unit": op.unit,
+                "start": self._time(op.start),
+                "end": self._time(op.end),
+            }
+            for op in self.operations
+        ]
+        return output_frame("schedule", rows)
+
+    def orders_frame(self) -> pd.DataFrame:
+        """Per order: release, due, completion (ISO), lateness and tardiness in minutes."""
+        return pd.DataFrame(
+            [
+                {
+                    "order": o.order,
+                    "item": o.item,
+                    "location": o.location,
+                    "quantity": o.quantity,
+                    "priority": o.priority,
+                    "weight": o.weight,
+                    "release": self._time(o.release),
+                    "due": self._time(o.due),
+                    "completion": self._time(o.completion),
+                    "lateness_minutes": o.lateness,
+                    "tardiness_minutes": o.tardiness,
+                    "days_late": None if o.tardiness is None else math.ceil(o.tardiness / 1440),
+                }
+                for o in self.orders
+            ],
+            columns=[
+                "order", "item", "location", "quantity", "priority", "weight", "release", "due",
+                "completion", "lateness_minutes", "tardiness_minutes", "days_late",
+            ],
+        )
+
+    def utilisation_frame(self) -> pd.DataFrame:
+        """Per workstation: units, busy and available working minutes, utilisation."""
+        return pd.DataFrame(
+            [
+                {
+                    "workstation": w.workstation,
+                    "units": w.units,
+                    "busy_minutes": w.busy,
+                    "available_minutes": w.available,
+                    "utilisation": round(w.utilisation, 4),
+                    "bottleneck": w.workstation == self.bottleneck,
+                }
+                for w in self.loads
+            ],
+            columns=["workstation", "units", "busy_minutes", "available_minutes", "utilisation", "bottleneck"],
+        )
+
+    def kpis(self) -> dict[str, object]:
+        """KPI name → value (status, objective, bound, gap, runtime, lateness, utilisation)."""
+        s = self.stats
+        out: dict[str, object] = {
+            "solver": s.solver,
+            "solver_status": s.status.value,
+            "objective_name": ",".join(self.objective),
+            "objective": s.objective,
+            "bound": s.bound,
+            "gap": s.gap,
+            "runtime_seconds": round(s.runtime, 3),
+            "deterministic": s.deterministic,
+            "orders": len(self.orders),
+            "operations": len(self.operations),
+        }
+        if self.has_schedule:
+            out.update({name: self.values.get(name) for name in ("makespan", "weighted_tardiness", "flow_time")})
+            late = self.late_orders
+            out["orders_late"] = len(late)
+            out["on_time_pct"] = round(100.0 * (1 - len(late) / len(self.orders)), 2) if self.orders else 100.0
+            out["total_days_late"] = sum(math.ceil((o.tardiness or 0) / 1440) for o in self.orders)
+            for w in self.loads:
+                out[f"utilisation:{w.workstation}"] = round(w.utilisation, 4)
+            out["bottleneck"] = self.bottleneck
+        return out
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``schedule``, ``kpis``, ``exceptions`` (SCHEMA names) plus ``orders``, ``utilisation``."""
+        return {
+            "schedule": self.to_frame(),
+            "kpis": kpis_frame(self.kpis()),
+            "exceptions": exceptions_frame(self.diagnostics),
+            "orders": self.orders_frame(),
+            "utilisation": self.utilisation_frame(),
+        }
+
+    def summary(self) -> str:
+        """A few readable lines: status, objective and gap, late orders, bottleneck."""
+        s = self.stats
+        lines = [
+            f"schedule ({s.solver}): {s.status.value}, {len(self.operations)} operations of "
+            f"{len(self.orders)} orders in {s.runtime:.2f}s",
+            f"objective {','.join(self.objective)} = {s.objective:g} (bound {s.bound:g}, gap {s.gap:.2%})",
+        ]
+        if self.has_schedule and self.values:
+            late = self.late_orders
+            lines.append(
+                f"makespan {self._time(self.values['makespan'])}; {len(late)} late order(s)"
+                + (f": {', '.join(late[:10])}" + (" ..." if len(late) > 10 else "") if late else "")
+            )
+            if self.bottleneck is not None:
+                load = next(w for w in self.loads if w.workstation == self.bottleneck)
+                lines.append(f"bottleneck {self.bottleneck} ({load.utilisation:.0%} busy)")
+        for d in self.diagnostics:
+            if d.severity == "error":
+                lines.append(f"infeasible: {d.message}")
+        return "\n".join(lines)
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Gantt chart (matplotlib, imported on use); see :func:`oms_plan.schedule.plot.gantt`."""
+        from oms_plan.schedule.plot import gantt
+
+        return gantt(self, ax=ax, **kwargs)
+
+    # -- JSON -----------------------------------------------------------------------------
+    def to_json(self) -> str:
+        """Serialize to JSON (:meth:`from_json` reads it back)."""
+        payload = {
+            "start": self.start.isoformat(),
+            "objective": list(self.objective),
+            "stats": _stats_dict(self.stats),
+            "stages": [_stats_dict(s) for s in self.stages],
+            "values": dict(self.values),
+            "operations": [asdict(op) for op in self.operations],
+            "orders": [asdict(o) for o in self.orders],
+            "loads": [asdict(w) for w in self.loads],
+            "diagnostics": [asdict(d) for d in self.diagnostics],
+        }
+        return json.dumps(payload, separators=(",", ":"), allow_nan=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ScheduleResult:
+        """Rebuild a result written by :meth:`to_json`."""
+        p = json.loads(text)
+        return cls(
+            start=dt.date.fromisoformat(p["start"]),
+            objective=tuple(p["objective"]),
+            stats=_stats_from(p["stats"]),
+            stages=tuple(_stats_from(s) for s in p["stages"]),
+            values=dict(p["values"]),
+            operations=tuple(ScheduledOperation(**op) for op in p["operations"]),
+            orders=tuple(OrderOutcome(**o) for o in p["orders"]),
+            loads=tuple(WorkstationLoad(**w) for w in p["loads"]),
+            diagnostics=tuple(PlanException(**d) for d in p["diagnostics"]),
+        )
+
+
+def _stats_dict(s: SolverStats) -> dict[str, object]:
+    out = asdict(s)
+    out["status"] = s.status.value
+    return out
+
+
+def _stats_from(d: Mapping[str, Any]) -> SolverStats:
+    return SolverStats(
+        solver=d["solver"],
+        status=SolveStatus(d["status"]),
+        objective=float(d["objective"]),
+        bound=float(d["bound"]),
+        runtime=float(d["runtime"]),
+        deterministic=bool(d["deterministic"]),
+    )
+
+
+def build_result(
+    problem: SchedulingProblem,
+    objective: tuple[str, ...],
+    stats: SolverStats,
+    solution: Solution | None,
+    *,
+    stages: Sequence[SolverStats] = (),
+) -> ScheduleResult:
+    """Assemble a :class:`ScheduleResult` from a back-end's :class:`Solution`."""
+    diagnostics = [PlanException("infeasible", "error", m) for m in problem.infeasible]
+    diagnostics += list(problem.diagnostics)
+    orders_done: list[int | None] = [None] * problem.num_orders
+    rows: list[ScheduledOperation] = []
+    busy = [0] * len(problem.workstations)
+    values: dict[str, int] = {}
+    if solution is not None:
+        orders_done = list(order_completions(problem, solution))
+        values = objective_values(problem, solution)
+        for o, op in enumerate(problem.operations):
+            alt = op.alternatives[solution.alternative[o]]
+            order = problem.orders[op.order]
+            busy[alt.workstation] += alt.duration
+            rows.append(
+                ScheduledOperation(
+                    order.id, order.item, op.step, problem.workstations[alt.workstation].id,
+                    solution.unit[o], solution.start[o], solution.end[o], alt.duration,
+                )
+            )
+        rows.sort(key=lambda r: (r.start, r.workstation, r.unit, r.order, r.step))
+    end = values.get("makespan", 0)
+    loads = tuple(
+        WorkstationLoad(ws.id, ws.units, busy[m], ws.units * problem.working[m].worked(min(end, problem.window)))
+        for m, ws in enumerate(problem.workstations)
+    )
+    outcomes = tuple(
+        OrderOutcome(o.id, o.item, o.location, o.quantity, o.priority, o.weight, o.release, o.due, done)
+        for o, done in zip(problem.orders, orders_done, strict=True)
+    )
+    return ScheduleResult(
+        start=problem.start,
+        objective=objective,
+        stats=stats,
+        stages=tuple(stages),
+        values=values,
+        operations=tuple(rows),
+        orders=outcomes,
+        loads=loads,
+        diagnostics=tuple(diagnostics),
+    )

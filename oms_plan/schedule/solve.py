@@ -1,0 +1,206 @@
+"""``schedule_orders``: the one entry point of finite-capacity scheduling."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from typing import Literal
+
+import pandas as pd
+
+from oms_plan.backends import get_backend
+from oms_plan.dataset import Dataset
+from oms_plan.errors import PlanningError
+from oms_plan.outputs import PlanException
+from oms_plan.schedule.checker import ScheduleCheckError, check_schedule
+from oms_plan.schedule.options import BackendOutcome, ScheduleOptions
+from oms_plan.schedule.problem import SchedulingProblem, Weights
+from oms_plan.schedule.result import ScheduleResult, Solution, build_result, parse_objective
+
+_log = logging.getLogger("oms_plan")
+
+Hint = ScheduleResult | pd.DataFrame | Literal["greedy", "none"] | None
+
+
+def schedule_orders(
+    dataset: Dataset | SchedulingProblem,
+    *,
+    solver: str = "cpsat",
+    objective: str | Sequence[str] = "weighted_tardiness",
+    time_limit: float = 10.0,
+    workers: int | None = None,
+    seed: int = 0,
+    hint: Hint = None,
+    orders: pd.DataFrame | None = None,
+    weights: Weights | None = None,
+    deterministic: bool = False,
+    rule: str = "edd",
+    verify: bool = False,
+    log: bool = False,
+) -> ScheduleResult:
+    """Schedule the open manufacturing orders of ``dataset`` on its workstations.
+
+    Parameters
+    ----------
+    dataset
+        The dataset (its ``production`` supply rows are the orders), or a ready
+        :class:`SchedulingProblem`.
+    solver
+        Back-end name: ``"cpsat"`` (default) or ``"greedy"``, or a third-party one.
+    objective
+        ``"weighted_tardiness"`` (default), ``"makespan"``, ``"flow_time"``, or several
+        (comma list or sequence), optimized lexicographically in the order given.
+    time_limit
+        Seconds for the whole solve (deterministic seconds when ``deterministic``).
+    workers
+        CP-SAT search workers; default: the number of CPUs.
+    seed
+        Random seed of the search.
+    hint
+        Warm start: ``None`` or ``"greedy"`` = the greedy back-end's schedule; ``"none"`` =
+        no hint; a previous :class:`ScheduleResult` or ``schedule`` table (its operations
+        must match this problem's; otherwise the greedy schedule is used and a diagnostic
+        says why).
+    orders
+        Extra orders to schedule (e.g. planned make orders); see
+        :meth:`SchedulingProblem.from_dataset`.
+    weights
+        Tardiness weight per priority (mapping or function); default ``max(1, 6 − priority)``.
+    deterministic
+        Reproducible answer: one worker and a deterministic time limit.
+    rule
+        Dispatching rule of the greedy back-end (and of the greedy warm start): ``edd``, ``atc``.
+    verify
+        Check the schedule with the independent checker; a violation raises.
+    log
+        Let CP-SAT log its search.
+
+    Returns
+    -------
+    ScheduleResult
+        Status, objective, bound, gap, the schedule, per-order lateness and loads.
+
+    Raises
+    ------
+    PlanningError
+        On a bad request: unknown objective, back-end or rule, non-positive time limit or
+        workers, malformed ``orders`` or ``weights``.
+    ScheduleCheckError
+        With ``verify=True``, when the schedule breaks a rule (a bug).
+
+    """
+    try:
+        names = parse_objective(objective)
+    except ValueError as exc:
+        raise PlanningError(str(exc)) from exc
+    if time_limit <= 0:
+        raise PlanningError(f"time_limit must be > 0, got {time_limit}")
+    if workers is not None and workers < 1:
+        raise PlanningError(f"workers must be ≥ 1, got {workers}")
+    if rule not in ("edd", "atc"):
+        raise PlanningError(f"unknown dispatching rule {rule!r}; choose edd or atc")
+    try:
+        backend = get_backend("schedule", solver)
+    except ValueError as exc:
+        raise PlanningError(str(exc)) from exc
+    if isinstance(dataset, SchedulingProblem):
+        if orders is not None or weights is not None:
+            raise PlanningError("orders and weights apply when scheduling a Dataset, not a SchedulingProblem")
+        problem = dataset
+    else:
+        problem = SchedulingProblem.from_dataset(dataset, orders=orders, weights=weights)
+    options = ScheduleOptions(
+        objective=names,
+        time_limit=float(time_limit),
+        workers=workers or os.cpu_count() or 1,
+        seed=seed,
+        deterministic=deterministic,
+        rule=rule,
+        log=log,
+    )
+    notes: list[PlanException] = []
+    if solver != "greedy" and hint != "none":
+        warm = _warm_start(problem, hint, options, notes)
+        options = ScheduleOptions(**{**_fields(options), "hint": warm})
+    outcome: BackendOutcome = backend.solve(problem, options)
+    if verify and outcome.solution is not None:
+        broken = check_schedule(problem, outcome.solution)
+        if broken:
+            raise ScheduleCheckError(f"{solver} returned an invalid schedule:\n  " + "\n  ".join(broken[:20]))
+    result = build_result(problem, names, outcome.stats, outcome.solution, stages=outcome.stages)
+    if notes:
+        from dataclasses import replace
+
+        result = replace(result, diagnostics=(*result.diagnostics, *notes))
+    return result
+
+
+def _fields(options: ScheduleOptions) -> dict[str, object]:
+    return {name: getattr(options, name) for name in options.__slots__}
+
+
+def _warm_start(
+    problem: SchedulingProblem, hint: Hint, options: ScheduleOptions, notes: list[PlanException]
+) -> Solution | None:
+    """The schedule to hint CP-SAT with (previous schedule if it fits, else greedy)."""
+    if problem.infeasible or problem.num_operations == 0:
+        return None
+    if isinstance(hint, ScheduleResult | pd.DataFrame):
+        frame = hint.to_frame() if isinstance(hint, ScheduleResult) else hint
+        previous, why = solution_from_frame(problem, frame)
+        if previous is not None:
+            return previous
+        notes.append(PlanException("hint_ignored", "info", f"previous schedule not used as hint: {why}"))
+    from oms_solvers.greedy.schedule import dispatch
+
+    return dispatch(problem, options.rule)
+
+
+def solution_from_frame(problem: SchedulingProblem, frame: pd.DataFrame) -> tuple[Solution | None, str]:
+    """A :class:`Solution` from a ``schedule`` table, or ``None`` and the reason it does not fit.
+
+    Parameters
+    ----------
+    problem
+        The problem the schedule should solve.
+    frame
+        Columns ``order, step, workstation, unit, start, end`` (ISO times or minutes).
+
+    Returns
+    -------
+    tuple
+        The solution (or ``None``) and an explanation when ``None``.
+
+    """
+    need = {"order", "step", "workstation", "unit", "start", "end"}
+    if not need <= set(frame.columns):
+        return None, f"missing column(s) {', '.join(sorted(need - set(frame.columns)))}"
+    origin = pd.Timestamp(problem.start)
+
+    def minute(value: object) -> int:
+        if isinstance(value, int | float):
+            return int(value)
+        return int((pd.Timestamp(str(value)) - origin).total_seconds() // 60)
+
+    rows = {(str(r.order), int(r.step)): r for r in frame.itertuples(index=False)}
+    n = problem.num_operations
+    alternative, unit, start, end = [0] * n, [1] * n, [0] * n, [0] * n
+    for o, op in enumerate(problem.operations):
+        key = (problem.orders[op.order].id, op.step)
+        row = rows.get(key)
+        if row is None:
+            return None, f"order {key[0]!r} step {key[1]} is not in it"
+        names = [problem.workstations[a.workstation].id for a in op.alternatives]
+        if row.workstation not in names:
+            return None, f"order {key[0]!r} step {key[1]}: {row.workstation!r} is not one of its workstations"
+        try:
+            alternative[o], unit[o] = names.index(str(row.workstation)), int(row.unit)
+            start[o], end[o] = minute(row.start), minute(row.end)
+        except (TypeError, ValueError) as exc:
+            return None, f"order {key[0]!r} step {key[1]}: {exc}"
+    solution = Solution(tuple(alternative), tuple(unit), tuple(start), tuple(end))
+    broken = check_schedule(problem, solution)
+    if broken:
+        return None, f"it breaks {len(broken)} rule(s) now, e.g. {broken[0]}"
+    return solution, ""
