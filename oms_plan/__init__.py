@@ -7,6 +7,7 @@ from oms_plan.builder import Model
 from oms_plan.dataset import Dataset
 from oms_plan.errors import DatasetError, Issue, PlanningError
 from oms_plan.loading import ValidationReport, load, validate
+from oms_plan.schedule import ScheduleResult, SchedulingProblem, schedule_orders
 from oms_plan.settings import PlanSettings
 
 __version__ = "0.1.0"
@@ -18,8 +19,11 @@ __all__ = [
     "Model",
     "PlanSettings",
     "PlanningError",
+    "ScheduleResult",
+    "SchedulingProblem",
     "ValidationReport",
     "__version__",
     "load",
+    "schedule_orders",
     "validate",
 ]

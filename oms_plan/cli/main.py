@@ -84,6 +84,11 @@ def info(
         out_console.print(f"{len(ds.warnings)} warning(s): run `oms-plan validate` to list them")
 
 
+from oms_plan.cli import schedule_cmd  # noqa: E402
+
+schedule_cmd.register(app)
+
+
 def main() -> None:
     """Console-script entry point."""
     run_guarded(app)

@@ -1,0 +1,86 @@
+"""``oms-plan schedule``: finite-capacity scheduling of the open manufacturing orders."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from oms_plan.cli.common import (
+    EXIT_INVALID,
+    TableFormatOption,
+    console,
+    load_or_exit,
+    out_console,
+    write_tables_or_exit,
+)
+
+DatasetArg = Annotated[Path, typer.Argument(help="Dataset folder (dataset.toml + tables).")]
+
+
+class SolverOption(StrEnum):
+    """Scheduling back-ends shipped with oms_plan."""
+
+    cpsat = "cpsat"
+    greedy = "greedy"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``schedule`` command to ``app``."""
+
+    @app.command()
+    def schedule(
+        dataset: DatasetArg,
+        out: Annotated[Path, typer.Option("--out", help="Folder for the plan tables.")],
+        time_limit: Annotated[
+            float, typer.Option("--time-limit", help="Seconds for the solve.", min=0.01)
+        ] = 10.0,
+        workers: Annotated[
+            int | None, typer.Option("--workers", help="CP-SAT workers (default: CPUs).", min=1)
+        ] = None,
+        seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+        objective: Annotated[
+            str,
+            typer.Option(
+                "--objective",
+                help="weighted_tardiness, makespan, flow_time, or a comma list (lexicographic).",
+            ),
+        ] = "weighted_tardiness",
+        solver: Annotated[SolverOption, typer.Option("--solver", help="Back-end.")] = (
+            SolverOption.cpsat
+        ),
+        deterministic: Annotated[
+            bool,
+            typer.Option("--deterministic", help="1 worker, deterministic time limit."),
+        ] = False,
+        verify: Annotated[
+            bool, typer.Option("--verify", help="Check the schedule independently.")
+        ] = False,
+        fmt: Annotated[
+            TableFormatOption, typer.Option("--format", help="Table format.")
+        ] = TableFormatOption.csv,
+    ) -> None:
+        """Schedule the open manufacturing orders of DATASET; write schedule, kpis, exceptions."""
+        from oms_plan.schedule import schedule_orders
+
+        ds = load_or_exit(dataset)
+        result = schedule_orders(
+            ds,
+            solver=solver.value,
+            objective=objective,
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+            deterministic=deterministic,
+            verify=verify,
+        )
+        frames = result.to_frames()
+        write_tables_or_exit(
+            {name: frames[name] for name in ("schedule", "kpis", "exceptions")}, out, fmt
+        )
+        out_console.print(result.summary())
+        if result.status.value == "infeasible":
+            console.print("[red]no schedule exists[/]: see exceptions")
+            raise typer.Exit(EXIT_INVALID)
