@@ -7,10 +7,25 @@ reservations.
 
 from oms_plan.atp.ledger import AtpLedger
 from oms_plan.atp.projection import atp_exceptions, ledger_projection, projection_frame
+from oms_plan.atp.promiser import Promiser, Reservation
+from oms_plan.atp.types import (
+    Promise,
+    QuoteExpiredError,
+    Shipment,
+    UnknownReservationError,
+    promises_frame,
+)
 
 __all__ = [
     "AtpLedger",
+    "Promise",
+    "Promiser",
+    "QuoteExpiredError",
+    "Reservation",
+    "Shipment",
+    "UnknownReservationError",
     "atp_exceptions",
     "ledger_projection",
     "projection_frame",
+    "promises_frame",
 ]

@@ -1,0 +1,922 @@
+"""The :class:`Promiser`: quote delivery dates from ATP, reserve them, release them.
+
+How a line is promised (requested delivery day ``r``, quantity ``q``):
+
+1. **One shipment, earliest delivery.** For every route (a location that has the item and a
+   lane to the region; a transfer into such a location; new ``buy`` supply when replenishment
+   is on) the earliest day ``t ≥ max(r - offset, earliest)`` with ``q`` available is a binary
+   search in the ledger; delivery is ``t + offset``. The earliest delivery wins; ties go to
+   the route order (direct, transfer, replenishment; then cost; then location order).
+2. If that is also the earliest day *anything* could arrive, or the line does not accept
+   partial shipments, or it allows one shipment only, that is the promise.
+3. **Otherwise split** (``partial_ok``): walk the delivery days on which availability grows,
+   from the first possible one; on each, one route that covers the rest takes it all, else
+   routes in tie-break order ship what they have (respecting ``min_shipment``); when one
+   shipment is left it must carry the rest (the earliest day a route has it all, else the
+   most any one route has by the lateness limit). Whatever cannot be delivered by
+   ``requested + max_days_late`` is short.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import numpy as np
+import pandas as pd
+
+from oms_plan.atp.ledger import EPS, AtpLedger, FloatArray, apply_consume
+from oms_plan.atp.projection import atp_exceptions, ledger_projection
+from oms_plan.atp.routes import KIND_NAMES, REPLENISH, TRANSFER, Route, RouteTable
+from oms_plan.atp.types import (
+    Promise,
+    QuoteExpiredError,
+    Shipment,
+    ShipmentKind,
+    UnknownReservationError,
+)
+from oms_plan.dataset import Dataset
+from oms_plan.errors import PlanningError
+
+#: "No lateness limit": a day index no plan reaches.
+_NEVER = 1 << 40
+_TOKENS = itertools.count(1)
+
+DateLike: TypeAlias = dt.date | str
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """A reserved promise.
+
+    Attributes
+    ----------
+    id
+        The reservation id (``"R-000001"``, in the order reservations were made).
+    promise
+        The promise reserved.
+    legs
+        ``(buffer, day, quantity)`` taken from the ledger (replenishment takes nothing).
+
+    """
+
+    id: str
+    promise: Promise
+    legs: tuple[tuple[int, int, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    item: str
+    quantity: float
+    ship_to: str
+    requested: dt.date
+    day: int
+    routes: tuple[Route, ...]
+    partial_ok: bool
+    max_shipments: int | None
+    min_shipment: float
+    limit: int  # last acceptable delivery day
+    integral: bool
+    order: str | None
+    line: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Leg:
+    route: Route
+    day: int  # day the quantity is taken at route.buffer (or supplied, for replenishment)
+    quantity: float
+    binding: str
+
+
+class _Rows:
+    """Copy-on-write ATP rows: plan several legs of one answer without touching the ledger."""
+
+    __slots__ = ("copies", "ledger")
+
+    def __init__(self, ledger: AtpLedger) -> None:
+        self.ledger = ledger
+        self.copies: dict[int, tuple[FloatArray, FloatArray]] = {}
+
+    def smin(self, b: int) -> FloatArray:
+        pair = self.copies.get(b)
+        return self.ledger.smin[b] if pair is None else pair[1]
+
+    def take(self, b: int, day: int, quantity: float) -> None:
+        pair = self.copies.get(b)
+        if pair is None:
+            pair = self.copies[b] = (self.ledger.cum[b].copy(), self.ledger.smin[b].copy())
+        apply_consume(pair[0], pair[1], day, quantity)
+
+
+class Promiser:
+    """Promise order lines from time-phased ATP and keep reservations, in memory.
+
+    Built from a :class:`~oms_plan.Dataset`: stock and scheduled receipts are supply, every
+    open order line is a commitment at its ship-from location on its ship day (SCHEMA.md).
+    :meth:`promise` quotes without changing anything; :meth:`reserve` holds a quote;
+    :meth:`release` gives it back. Both update the ATP rows of the buffers concerned in place.
+
+    Parameters
+    ----------
+    dataset
+        The dataset to promise from.
+    replenish
+        Default of the ``replenish`` option of :meth:`promise`: when true, a quantity stock
+        and receipts cannot cover may be promised from new supply of a ``buy`` sourcing row,
+        available from plan start + its lead days (binding ``lead_time``). Off by default.
+
+    Examples
+    --------
+    >>> promiser = Promiser(oms_plan.load("data/tiny"))  # doctest: +SKIP
+    >>> quote = promiser.promise("BIKE", 3, "EAST", "2026-12-07")  # doctest: +SKIP
+    >>> rid = promiser.reserve(quote)  # doctest: +SKIP
+
+    """
+
+    def __init__(self, dataset: Dataset, *, replenish: bool = False) -> None:
+        self.dataset = dataset
+        self.replenish = replenish
+        self.ledger = AtpLedger.from_dataset(dataset)
+        self._routes = RouteTable(dataset, self.ledger)
+        self._route_cache: dict[tuple[str, str, str | None, bool], tuple[Route, ...]] = {}
+        self._horizon = dataset.horizon_days
+        self._start = dataset.start
+        items = dataset.items
+        self._integral = dict(
+            zip(items["item"].astype(str), items["integral"].astype(bool), strict=True)
+        )
+        self._regions = set(dataset.region_ids)
+        self._locations = set(dataset.location_ids)
+        self._token = next(_TOKENS)
+        self._reservations: dict[str, Reservation] = {}
+        self._counter = 0
+        self._dates: dict[int, dt.date] = {}
+
+    # -- public API -----------------------------------------------------------------------
+    def promise(
+        self,
+        item: str,
+        quantity: float,
+        ship_to: str,
+        requested_date: DateLike,
+        *,
+        partial_ok: bool = True,
+        max_shipments: int | None = None,
+        min_shipment: float = 0.0,
+        max_days_late: int | None = None,
+        location: str | None = None,
+        replenish: bool | None = None,
+        order: str | None = None,
+        line: str | None = None,
+    ) -> Promise:
+        """Quote the earliest delivery of a line; nothing is reserved.
+
+        Parameters
+        ----------
+        item
+            Item id.
+        quantity
+            Quantity wanted (> 0).
+        ship_to
+            Region id.
+        requested_date
+            Requested delivery date (a ``date`` or ISO string).
+        partial_ok
+            Accept several shipments (from several days or locations); when false the whole
+            quantity ships at once or is short.
+        max_shipments
+            At most this many shipments (``None``: no limit).
+        min_shipment
+            No shipment smaller than this (a line smaller than it ships whole).
+        max_days_late
+            Nothing is promised to arrive later than requested + this many days; the rest is
+            short (``None``: any day the stock and receipts allow).
+        location
+            Ship from this location only (as ``orders.location``).
+        replenish
+            Allow new ``buy`` supply (plan start + lead days); default: the promiser's.
+        order, line
+            Labels for the promise's rows.
+
+        Returns
+        -------
+        Promise
+            Shipments, short quantity and binding.
+
+        Raises
+        ------
+        PlanningError
+            Unknown item, region or location, a quantity that is not a positive number, or
+            an invalid option value.
+
+        """
+        req = self._request(
+            item,
+            quantity,
+            ship_to,
+            requested_date,
+            partial_ok=partial_ok,
+            max_shipments=max_shipments,
+            min_shipment=min_shipment,
+            max_days_late=max_days_late,
+            location=location,
+            replenish=self.replenish if replenish is None else replenish,
+            order=order,
+            line=line,
+        )
+        return self._promise(req, None)
+
+    def promise_order(
+        self, lines: pd.DataFrame | Iterable[Mapping[str, Any]], *, ship_complete: bool = False
+    ) -> list[Promise]:
+        """Quote every line of an order; each line sees the quantities of the lines before it.
+
+        Parameters
+        ----------
+        lines
+            Rows with the ``orders`` columns ``item``, ``quantity``, ``ship_to``,
+            ``requested_date`` and optionally ``order``, ``line``, ``location``,
+            ``partial_ok``, ``max_shipments``, ``min_shipment``, ``max_days_late``.
+        ship_complete
+            All lines arrive together, each in one shipment, on the earliest day every line
+            can be delivered in full (never before the latest requested date); a line ships
+            from a location an earlier line already uses when that is as early. If there is
+            no such day within the lines' lateness limits, every line is short.
+
+        Returns
+        -------
+        list of Promise
+            One per line, in order. Nothing is reserved.
+
+        Raises
+        ------
+        PlanningError
+            As :meth:`promise`, naming the line.
+
+        """
+        reqs = [self._request_from_row(row, pos) for pos, row in enumerate(_records(lines))]
+        if ship_complete:
+            return self._promise_complete(reqs)
+        promises: list[Promise] = []
+        applied: list[tuple[int, int, float]] = []
+        try:
+            for req in reqs:
+                quote = self._promise(req, None)
+                promises.append(quote)
+                for leg in quote._legs:
+                    self.ledger.consume(*leg)
+                    applied.append(leg)
+        finally:
+            for leg in reversed(applied):
+                self.ledger.restore(*leg)
+        return promises
+
+    def promise_lines(
+        self, lines: pd.DataFrame | Iterable[Mapping[str, Any]], *, reserve: bool = True
+    ) -> list[Promise]:
+        """Promise lines in the given order, each seeing the reservations of those before.
+
+        Lines of an order with ``ship_complete`` set on any of its lines are promised together
+        (:meth:`promise_order` with ``ship_complete=True``) where the order's first line
+        appears.
+
+        Parameters
+        ----------
+        lines
+            Rows with ``orders`` columns (see :meth:`promise_order`; ``ship_complete`` too).
+        reserve
+            Reserve every promise (the default); when false each line still sees the quotes
+            of the lines before it, and nothing is held afterwards.
+
+        Returns
+        -------
+        list of Promise
+            One per line, in the input order.
+
+        Raises
+        ------
+        PlanningError
+            As :meth:`promise`, naming the line.
+
+        """
+        rows = list(_records(lines))
+        complete_orders = {
+            str(row["order"])
+            for row in rows
+            if _present(row.get("order"))
+            and _present(row.get("ship_complete"))
+            and bool(row["ship_complete"])
+        }
+        results: list[Promise | None] = [None] * len(rows)
+        held: list[str] = []
+        try:
+            for pos, row in enumerate(rows):
+                if results[pos] is not None:
+                    continue
+                order = str(row["order"]) if _present(row.get("order")) else None
+                if order is not None and order in complete_orders:
+                    members = [
+                        p
+                        for p, other in enumerate(rows)
+                        if _present(other.get("order")) and str(other["order"]) == order
+                    ]
+                    reqs = [self._request_from_row(rows[p], p) for p in members]
+                    quotes = self._promise_complete(reqs)
+                else:
+                    members = [pos]
+                    quotes = [self._promise(self._request_from_row(row, pos), None)]
+                for p, quote in zip(members, quotes, strict=True):
+                    results[p] = quote
+                    if quote.shipments:
+                        held.append(self.reserve(quote))
+        finally:
+            if not reserve:
+                for rid in reversed(held):
+                    self.release(rid)
+        return [p for p in results if p is not None]
+
+    def reserve(self, promise: Promise) -> str:
+        """Hold a promise's quantities; return the reservation id.
+
+        The quote is checked again first: every quantity must still be available on its day
+        (another reservation may have taken it since the quote was made).
+
+        Parameters
+        ----------
+        promise
+            A promise from this promiser (or one with the same items, locations and dates).
+
+        Returns
+        -------
+        str
+            The reservation id, for :meth:`release`.
+
+        Raises
+        ------
+        QuoteExpiredError
+            The quote no longer holds (nothing is reserved then); the message names the item,
+            location, date and what is still available.
+
+        """
+        legs = promise._legs if promise._ledger == self._token else self._legs_of(promise)
+        ledger = self.ledger
+        for leg in legs:
+            ledger.consume(*leg)
+        for b, day, qty in legs:
+            if ledger.smin[b, min(day, self._horizon - 1)] < -EPS:
+                for leg in reversed(legs):
+                    ledger.restore(*leg)
+                location = ledger.buffers[b][1]
+                raise QuoteExpiredError(
+                    f"the promise of {promise.quantity:g} x {promise.item!r} no longer holds: "
+                    f"{qty:g} from {location!r} on {self._date(day)} was quoted but only "
+                    f"{ledger.available(b, day):g} is available now; ask for a new promise"
+                )
+        self._counter += 1
+        rid = f"R-{self._counter:06d}"
+        self._reservations[rid] = Reservation(rid, promise, legs)
+        return rid
+
+    def release(self, reservation_id: str) -> None:
+        """Give back the quantities of a reservation.
+
+        Parameters
+        ----------
+        reservation_id
+            An id returned by :meth:`reserve`.
+
+        Raises
+        ------
+        UnknownReservationError
+            The id was never issued here or is already released.
+
+        """
+        res = self._reservations.pop(reservation_id, None)
+        if res is None:
+            raise UnknownReservationError(
+                f"unknown reservation {reservation_id!r} (never made here, or already released)"
+            )
+        for leg in reversed(res.legs):
+            self.ledger.restore(*leg)
+
+    @property
+    def reservations(self) -> Mapping[str, Reservation]:
+        """Reservations held, by id (a read-only view)."""
+        return dict(self._reservations)
+
+    def atp(self, item: str, location: str) -> pd.DataFrame:
+        """Projected stock and cumulative ATP of ``item`` at ``location`` per horizon day.
+
+        Reservations held count as commitments.
+
+        Parameters
+        ----------
+        item, location
+            Known ids.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``date``, ``on_hand``, ``atp``; all zero when the location never had
+            the item.
+
+        Raises
+        ------
+        PlanningError
+            Unknown item or location.
+
+        """
+        self._check_item(item)
+        if location not in self._locations:
+            raise PlanningError(f"unknown location {location!r}")
+        b = self.ledger.buffer(item, location)
+        if b is None:
+            zeros = np.zeros(self._horizon)
+            return pd.DataFrame({"date": self.dataset.dates, "on_hand": zeros, "atp": zeros})
+        proj = ledger_projection(self.ledger, self.dataset, [b])
+        return proj[["date", "on_hand", "atp"]].reset_index(drop=True)
+
+    def projection(self) -> pd.DataFrame:
+        """The ``projection`` table of every buffer, reservations included."""
+        return ledger_projection(self.ledger, self.dataset)
+
+    def exceptions(self) -> pd.DataFrame:
+        """Over-commitments and receipts or commitments beyond the horizon (``exceptions``)."""
+        return atp_exceptions(self.ledger, self.dataset)
+
+    # -- requests -------------------------------------------------------------------------
+    def _request(
+        self,
+        item: str,
+        quantity: float,
+        ship_to: str,
+        requested_date: DateLike,
+        *,
+        partial_ok: bool,
+        max_shipments: int | None,
+        min_shipment: float,
+        max_days_late: int | None,
+        location: str | None,
+        replenish: bool,
+        order: str | None,
+        line: str | None,
+        where: str = "",
+    ) -> _Request:
+        self._check_item(item, where)
+        if ship_to not in self._regions:
+            raise PlanningError(f"{where}unknown region {ship_to!r}")
+        if location is not None and location not in self._locations:
+            raise PlanningError(f"{where}unknown location {location!r}")
+        try:
+            qty = float(quantity)
+        except (TypeError, ValueError):
+            raise PlanningError(f"{where}quantity {quantity!r} is not a number") from None
+        if not math.isfinite(qty) or qty <= 0:
+            raise PlanningError(f"{where}quantity must be > 0, got {quantity!r}")
+        if max_shipments is not None and int(max_shipments) < 1:
+            raise PlanningError(f"{where}max_shipments must be ≥ 1, got {max_shipments!r}")
+        if not math.isfinite(float(min_shipment)) or float(min_shipment) < 0:
+            raise PlanningError(f"{where}min_shipment must be ≥ 0, got {min_shipment!r}")
+        if max_days_late is not None and int(max_days_late) < 0:
+            raise PlanningError(f"{where}max_days_late must be ≥ 0, got {max_days_late!r}")
+        requested = _as_date(requested_date, where)
+        day = (requested - self._start).days
+        limit = _NEVER if max_days_late is None else day + int(max_days_late)
+        return _Request(
+            item=item,
+            quantity=qty,
+            ship_to=ship_to,
+            requested=requested,
+            day=day,
+            routes=self._routes_for(item, ship_to, location, replenish),
+            partial_ok=bool(partial_ok),
+            max_shipments=None if max_shipments is None else int(max_shipments),
+            min_shipment=float(min_shipment),
+            limit=limit,
+            integral=self._integral[item],
+            order=order,
+            line=line,
+        )
+
+    def _check_item(self, item: str, where: str = "") -> None:
+        if item not in self._integral:
+            raise PlanningError(f"{where}unknown item {item!r}")
+
+    def _request_from_row(self, row: Mapping[str, Any], pos: int) -> _Request:
+        order = str(row["order"]) if _present(row.get("order")) else None
+        line = str(row["line"]) if _present(row.get("line")) else None
+        where = f"order {order!r} line {line!r}: " if order is not None else f"line {pos + 1}: "
+        missing = [
+            c for c in ("item", "quantity", "ship_to", "requested_date") if not _present(row.get(c))
+        ]
+        if missing:
+            raise PlanningError(f"{where}missing {', '.join(missing)}")
+
+        def opt(name: str, default: Any) -> Any:
+            value = row.get(name)
+            return value if _present(value) else default
+
+        return self._request(
+            str(row["item"]),
+            row["quantity"],
+            str(row["ship_to"]),
+            row["requested_date"],
+            partial_ok=bool(opt("partial_ok", True)),
+            max_shipments=opt("max_shipments", None),
+            min_shipment=float(opt("min_shipment", 0.0)),
+            max_days_late=opt("max_days_late", None),
+            location=None if opt("location", None) is None else str(row["location"]),
+            replenish=bool(opt("replenish", self.replenish)),
+            order=order,
+            line=line,
+            where=where,
+        )
+
+    def _routes_for(
+        self, item: str, region: str, location: str | None, replenish: bool
+    ) -> tuple[Route, ...]:
+        key = (item, region, location, replenish)
+        routes = self._route_cache.get(key)
+        if routes is None:
+            routes = tuple(
+                r
+                for r in self._routes.routes(item, region)
+                if (replenish or r.kind != REPLENISH)
+                and (location is None or r.location == location)
+            )
+            self._route_cache[key] = routes
+        return routes
+
+    # -- planning one line ------------------------------------------------------------------
+    def _promise(self, req: _Request, rows: _Rows | None) -> Promise:
+        legs, short, reason = self._plan(req, rows)
+        return self._make_promise(req, legs, short, reason)
+
+    def _plan(self, req: _Request, rows: _Rows | None) -> tuple[list[_Leg], float, str | None]:
+        routes, qty, r, limit = req.routes, req.quantity, req.day, req.limit
+        if not routes:
+            return [], qty, "transit"
+        horizon = self._horizon
+        smin = self.ledger.smin
+        best: Route | None = None
+        best_delivery = best_day = _NEVER
+        first_possible = _NEVER
+        need = qty - EPS
+        for route in routes:
+            t0 = r - route.offset
+            if t0 < route.min_day:
+                t0 = route.min_day
+            if t0 + route.offset < first_possible:
+                first_possible = t0 + route.offset
+            if route.kind == REPLENISH:
+                t = t0
+            else:
+                row = smin[route.buffer] if rows is None else rows.smin(route.buffer)
+                j = int(row.searchsorted(need))
+                if j >= horizon:
+                    continue
+                t = t0 if t0 >= j else j
+            delivery = t + route.offset
+            if delivery < best_delivery and delivery <= limit:
+                best, best_delivery, best_day = route, delivery, t
+        if best is not None and best_delivery > first_possible and req.partial_ok:
+            # Splitting helps only if something arrives before the single shipment would.
+            first_possible = self._first_available(req, rows)
+        if best is not None and (
+            best_delivery <= first_possible or not req.partial_ok or req.max_shipments == 1
+        ):
+            return [self._leg(best, best_day, qty, r, rows)], 0.0, None
+        if not req.partial_ok or first_possible > limit:
+            return [], qty, self._short_reason(req, first_possible)
+        return self._split(req, first_possible, rows if rows is not None else _Rows(self.ledger))
+
+    def _first_available(self, req: _Request, rows: _Rows | None) -> int:
+        """Earliest delivery day on which some route has anything at all to ship."""
+        first = _NEVER
+        horizon, smin = self._horizon, self.ledger.smin
+        for route in req.routes:
+            t = max(req.day - route.offset, route.min_day)
+            if route.kind != REPLENISH:
+                row = smin[route.buffer] if rows is None else rows.smin(route.buffer)
+                j = int(row.searchsorted(EPS, side="right"))
+                if j >= horizon:
+                    continue
+                t = max(t, j)
+            first = min(first, t + route.offset)
+        return first
+
+    def _split(
+        self, req: _Request, first_day: int, rows: _Rows
+    ) -> tuple[list[_Leg], float, str | None]:
+        routes, r, limit = req.routes, req.day, req.limit
+        legs: list[_Leg] = []
+        remaining = req.quantity
+        day: int | None = first_day
+        while day is not None and remaining > EPS and day <= limit:
+            left = None if req.max_shipments is None else req.max_shipments - len(legs)
+            if left is not None and left <= 1:
+                leg = self._last_shipment(req, remaining, day, rows)
+                if leg is not None:
+                    legs.append(leg)
+                    remaining -= leg.quantity
+                break
+            # Stock and receipts first: new supply only covers what they cannot.
+            whole = next(
+                (
+                    rt
+                    for rt in routes
+                    if rt.kind != REPLENISH
+                    and self._avail(rt, day - rt.offset, rows) >= remaining - EPS
+                ),
+                None,
+            )
+            if whole is not None:
+                legs.append(self._take(whole, day - whole.offset, remaining, r, rows))
+                remaining = 0.0
+                break
+            for route in routes:
+                if left is not None and left <= 1:
+                    break
+                t = day - route.offset
+                take = self._shippable(req, self._avail(route, t, rows), remaining)
+                if take <= EPS:
+                    continue
+                legs.append(self._take(route, t, take, r, rows))
+                remaining -= take
+                if left is not None:
+                    left -= 1
+            day = self._next_day(routes, day, rows)
+        if remaining <= EPS:
+            return legs, 0.0, None
+        return legs, remaining, self._short_reason(req, first_day)
+
+    def _last_shipment(self, req: _Request, remaining: float, day: int, rows: _Rows) -> _Leg | None:
+        """The one shipment left: all of the rest as early as possible, else the most."""
+        horizon, limit = self._horizon, req.limit
+        best: Route | None = None
+        best_delivery = best_day = _NEVER
+        for route in req.routes:
+            t0 = max(day - route.offset, route.min_day, 0)
+            if route.kind == REPLENISH:
+                t = t0
+            else:
+                j = int(rows.smin(route.buffer).searchsorted(remaining - EPS))
+                if j >= horizon:
+                    continue
+                t = max(t0, j)
+            if t + route.offset < best_delivery and t + route.offset <= limit:
+                best, best_delivery, best_day = route, t + route.offset, t
+        if best is not None:
+            return self._take(best, best_day, remaining, req.day, rows)
+        most, most_route = 0.0, None
+        for route in req.routes:
+            if route.kind == REPLENISH:
+                continue
+            last = horizon - 1 if limit >= _NEVER else min(limit - route.offset, horizon - 1)
+            if last < max(day - route.offset, 0):
+                continue
+            avail = self._avail(route, last, rows)
+            if req.integral:
+                avail = math.floor(avail + EPS)
+            avail = min(avail, remaining)
+            if avail > most + EPS and avail >= req.min_shipment - EPS:
+                most, most_route = avail, route
+        if most_route is None:
+            return None
+        row = rows.smin(most_route.buffer)
+        t = max(int(row.searchsorted(most - EPS)), day - most_route.offset, 0)
+        return self._take(most_route, t, most, req.day, rows)
+
+    def _avail(self, route: Route, t: int, rows: _Rows) -> float:
+        if t < route.min_day or t < 0:
+            return 0.0
+        if route.kind == REPLENISH:
+            return math.inf
+        value = float(rows.smin(route.buffer)[min(t, self._horizon - 1)])
+        return value if value > 0 else 0.0
+
+    def _shippable(self, req: _Request, avail: float, remaining: float) -> float:
+        if req.integral:
+            avail = math.floor(avail + EPS)
+        take = min(avail, remaining)
+        m = req.min_shipment
+        if m > 0 and take < remaining - EPS:
+            if remaining - take < m - EPS:
+                take = remaining - m
+            if take < m - EPS:
+                return 0.0
+        return take
+
+    def _next_day(self, routes: Sequence[Route], day: int, rows: _Rows) -> int | None:
+        """The next delivery day after ``day`` on which some route has more available."""
+        best: int | None = None
+        horizon = self._horizon
+        for route in routes:
+            t = day - route.offset
+            if route.kind == REPLENISH:
+                cand = route.min_day + route.offset if t < route.min_day else None
+            else:
+                if t >= horizon - 1:
+                    continue
+                row = rows.smin(route.buffer)
+                level = max(float(row[t]), 0.0) if t >= 0 else 0.0
+                j = int(row.searchsorted(level + EPS))
+                cand = None if j >= horizon else max(j, 0) + route.offset
+            if cand is not None and cand > day and (best is None or cand < best):
+                best = cand
+        return best
+
+    def _take(self, route: Route, t: int, qty: float, r: int, rows: _Rows) -> _Leg:
+        leg = self._leg(route, t, qty, r, rows)
+        if route.kind != REPLENISH:
+            rows.take(route.buffer, t, qty)
+        return leg
+
+    def _leg(self, route: Route, t: int, qty: float, r: int, rows: _Rows | None) -> _Leg:
+        """A leg taking ``qty`` on day ``t``, with what bound its date (SCHEMA bindings)."""
+        if route.kind == REPLENISH:
+            return _Leg(route, t, qty, "lead_time")
+        row = self.ledger.smin[route.buffer] if rows is None else rows.smin(route.buffer)
+        ready = int(row.searchsorted(qty - EPS))  # first day the quantity is there
+        wanted = r - route.offset
+        if ready > 0 and ready > wanted:
+            binding = self.ledger.source_of(route.buffer, ready)
+        elif wanted < 0:
+            short_lane = route.kind == TRANSFER and r >= route.transit
+            binding = "lead_time" if short_lane else "transit"
+        else:
+            binding = self.ledger.source_of(route.buffer, ready)
+        return _Leg(route, t, qty, binding)
+
+    def _short_reason(self, req: _Request, first_possible: int) -> str:
+        if first_possible <= req.limit:
+            return "stock"
+        lane_only = min((rt.transit for rt in req.routes), default=_NEVER)
+        return "transit" if max(req.day, lane_only) > req.limit else "lead_time"
+
+    # -- ship-complete orders ---------------------------------------------------------------
+    def _promise_complete(self, reqs: list[_Request]) -> list[Promise]:
+        if not reqs:
+            return []
+        own = [self._plan_single(req) for req in reqs]
+        limit = min(req.limit for req in reqs)
+        day: int | None = max(max(req.day for req in reqs), *(d for d, _ in own))
+        if any(d >= _NEVER for d, _ in own):
+            day = None
+        while day is not None and day <= limit:
+            rows = _Rows(self.ledger)
+            legs: list[_Leg] = []
+            used: list[str] = []
+            for req in reqs:
+                ordered = sorted(req.routes, key=lambda rt: rt.location not in used)
+                route = next(
+                    (
+                        rt
+                        for rt in ordered
+                        if self._avail(rt, day - rt.offset, rows) >= req.quantity - EPS
+                    ),
+                    None,
+                )
+                if route is None:
+                    break
+                legs.append(self._take(route, day - route.offset, req.quantity, req.day, rows))
+                used.append(route.location)
+            if len(legs) == len(reqs):
+                return self._complete_promises(reqs, legs, own, day)
+            base = _Rows(self.ledger)
+            nexts = [self._next_day(req.routes, day, base) for req in reqs]
+            day = min((d for d in nexts if d is not None), default=None)
+        return [
+            self._make_promise(req, [], req.quantity, self._short_reason(req, day_own))
+            for req, (day_own, _) in zip(reqs, own, strict=True)
+        ]
+
+    def _plan_single(self, req: _Request) -> tuple[int, str | None]:
+        """Earliest delivery of the whole line in one shipment on its own, and its binding."""
+        single = dataclasses.replace(req, partial_ok=False)
+        legs, _, _ = self._plan(single, None)
+        if not legs:
+            return _NEVER, None
+        return legs[0].day + legs[0].route.offset, legs[0].binding
+
+    def _complete_promises(
+        self,
+        reqs: list[_Request],
+        legs: list[_Leg],
+        own: list[tuple[int, str | None]],
+        day: int,
+    ) -> list[Promise]:
+        # A line that could have come earlier on its own waits for the line that set the day.
+        limiting = next((b for d, b in own if d == day and b is not None), None)
+        out = []
+        for req, leg, (own_day, _) in zip(reqs, legs, own, strict=True):
+            if limiting is not None and own_day < day and day > req.day:
+                leg = _Leg(leg.route, leg.day, leg.quantity, limiting)
+            out.append(self._make_promise(req, [leg], 0.0, None))
+        return out
+
+    # -- results --------------------------------------------------------------------------
+    def _date(self, day: int) -> dt.date:
+        date = self._dates.get(day)
+        if date is None:
+            date = self._dates[day] = self._start + dt.timedelta(days=day)
+        return date
+
+    def _make_promise(
+        self, req: _Request, legs: list[_Leg], short: float, reason: str | None
+    ) -> Promise:
+        last = self._horizon - 1
+        legs = sorted(legs, key=lambda g: g.day + g.route.offset) if len(legs) > 1 else legs
+        shipments = []
+        ledger_legs = []
+        for leg in legs:
+            route = leg.route
+            delivery = leg.day + route.offset
+            kind: ShipmentKind = KIND_NAMES[route.kind]  # type: ignore[assignment]
+            shipments.append(
+                Shipment(
+                    location=route.location,
+                    quantity=leg.quantity,
+                    ship_date=self._date(delivery - route.transit),
+                    delivery_date=self._date(delivery),
+                    binding=leg.binding,
+                    kind=kind,
+                    source_location=route.source_location,
+                    source_date=self._date(leg.day),
+                )
+            )
+            if route.kind != REPLENISH:
+                ledger_legs.append((route.buffer, min(leg.day, last), leg.quantity))
+        if short > EPS:
+            binding = reason or "stock"
+        else:
+            short = 0.0
+            binding = shipments[-1].binding if shipments else "stock"
+        return Promise(
+            item=req.item,
+            quantity=req.quantity,
+            ship_to=req.ship_to,
+            requested_date=req.requested,
+            shipments=tuple(shipments),
+            short=short,
+            binding=binding,
+            short_binding=(reason or "stock") if short > 0 else None,
+            order=req.order,
+            line=req.line,
+            _legs=tuple(ledger_legs),
+            _ledger=self._token,
+        )
+
+    def _legs_of(self, promise: Promise) -> tuple[tuple[int, int, float], ...]:
+        """Ledger legs of a promise made elsewhere, from its shipments' public fields."""
+        legs = []
+        for s in promise.shipments:
+            if s.kind == "replenishment":
+                continue
+            b = self.ledger.buffer(promise.item, s.source_location or s.location)
+            when = s.source_date or s.ship_date
+            if b is None:
+                raise QuoteExpiredError(
+                    f"the promise of {promise.item!r} ships from {s.source_location!r}, which "
+                    "has no stock, receipts or commitments here"
+                )
+            day = min(max((when - self._start).days, 0), self._horizon - 1)
+            legs.append((b, day, float(s.quantity)))
+        return tuple(legs)
+
+
+def _present(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return False
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return not (isinstance(value, str) and not value.strip())
+
+
+def _records(lines: pd.DataFrame | Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
+    if isinstance(lines, pd.DataFrame):
+        records: list[Mapping[str, Any]] = lines.to_dict("records")
+        return records
+    return lines
+
+
+def _as_date(value: object, where: str = "") -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    elif isinstance(value, np.datetime64):
+        return pd.Timestamp(value).date()  # type: ignore[no-any-return]
+    raise PlanningError(f"{where}requested date {value!r} is not a date (YYYY-MM-DD)")

@@ -1,0 +1,234 @@
+"""What a promise is: shipments, a short quantity, and what bound the date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from oms_plan.errors import PlanningError
+from oms_plan.outputs import output_frame
+
+#: How a shipment's quantity is sourced.
+ShipmentKind = Literal["direct", "transfer", "replenishment"]
+
+
+class QuoteExpiredError(PlanningError):
+    """A promise can no longer be reserved: the ATP it was quoted from has been taken since."""
+
+
+class UnknownReservationError(PlanningError):
+    """A reservation id that this promiser never issued, or one already released."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    """One shipment of a promise.
+
+    Attributes
+    ----------
+    location
+        Where the shipment leaves for the customer.
+    quantity
+        Quantity shipped.
+    ship_date
+        Date it leaves ``location``.
+    delivery_date
+        ``ship_date`` plus the lane's transit days.
+    binding
+        What set its date (SCHEMA.md promises.binding): ``stock``, ``supply:<id>`` (the
+        receipt that makes the quantity available), ``transit`` (shipping on plan start is
+        already late) or ``lead_time`` (a transfer's or replenishment's lead days).
+    kind
+        ``direct`` (ATP at ``location``), ``transfer`` (ATP at ``source_location`` moved to
+        ``location`` by a sourcing ``transfer`` row) or ``replenishment`` (new ``buy`` supply).
+    source_location
+        Where the quantity is taken from (``location`` unless ``kind == "transfer"``).
+    source_date
+        The day it is taken there (the transfer's release date for transfers).
+
+    """
+
+    location: str
+    quantity: float
+    ship_date: dt.date
+    delivery_date: dt.date
+    binding: str
+    kind: ShipmentKind = "direct"
+    source_location: str = ""
+    source_date: dt.date | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shipment as in SCHEMA.md's ``promise --json`` output."""
+        return {
+            "location": self.location,
+            "quantity": _number(self.quantity),
+            "ship_date": self.ship_date.isoformat(),
+            "delivery_date": self.delivery_date.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Promise:
+    """The answer to *when, and from where, can this line be delivered?* (a quote).
+
+    A quote: nothing is held until :meth:`oms_plan.Promiser.reserve` is called with it.
+
+    Attributes
+    ----------
+    item, quantity, ship_to, requested_date
+        The request.
+    shipments
+        Shipments in delivery-date order (empty when nothing can be promised).
+    short
+        Quantity that cannot be promised within the options (0 when fully promised).
+    binding
+        What bound the promise: the short part's reason when ``short > 0``, else the binding
+        of the last shipment to arrive.
+    short_binding
+        Why ``short`` could not be served: ``stock`` (stock and receipts run out within the
+        allowed lateness) or ``transit``/``lead_time`` (no route reaches the region in time).
+    order, line
+        The order line promised, when known (batch promising and ``promise_order``).
+
+    """
+
+    item: str
+    quantity: float
+    ship_to: str
+    requested_date: dt.date
+    shipments: tuple[Shipment, ...]
+    short: float
+    binding: str
+    short_binding: str | None = None
+    order: str | None = None
+    line: str | None = None
+    # (buffer, day, quantity) per ATP leg and the ledger identity; for reserve().
+    _legs: tuple[tuple[int, int, float], ...] = field(default=(), repr=False, compare=False)
+    _ledger: int = field(default=0, repr=False, compare=False)
+
+    @property
+    def promised_quantity(self) -> float:
+        """Quantity in shipments."""
+        return float(sum(s.quantity for s in self.shipments))
+
+    @property
+    def delivery_date(self) -> dt.date | None:
+        """Delivery date of the last shipment (``None`` when nothing ships)."""
+        return max((s.delivery_date for s in self.shipments), default=None)
+
+    @property
+    def days_late(self) -> int:
+        """Days the last shipment arrives after the requested date (0 when on time)."""
+        last = self.delivery_date
+        return max((last - self.requested_date).days, 0) if last else 0
+
+    @property
+    def on_time(self) -> bool:
+        """True when everything is promised by the requested date."""
+        return self.short <= 0 and self.days_late == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The promise as SCHEMA.md's ``promise --json`` object."""
+        return {
+            "item": self.item,
+            "quantity": _number(self.quantity),
+            "shipments": [s.to_dict() for s in self.shipments],
+            "short": _number(self.short),
+            "binding": self.binding,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The promise as rows of SCHEMA.md's ``promises`` table (one per shipment + short)."""
+        return promises_frame([self])
+
+    def rows(self) -> list[dict[str, object]]:
+        """The ``promises`` rows as dicts (see :meth:`to_frame`)."""
+        requested = pd.Timestamp(self.requested_date)
+        rows: list[dict[str, object]] = []
+        for s in self.shipments:
+            late = (s.delivery_date - self.requested_date).days
+            rows.append(
+                {
+                    "order": self.order,
+                    "line": self.line,
+                    "item": self.item,
+                    "quantity": s.quantity,
+                    "location": s.location,
+                    "ship_date": pd.Timestamp(s.ship_date),
+                    "delivery_date": pd.Timestamp(s.delivery_date),
+                    "requested_date": requested,
+                    "days_late": max(late, 0),
+                    "status": "late" if late > 0 else "on_time",
+                    "binding": s.binding,
+                }
+            )
+        if self.short > 0:
+            rows.append(
+                {
+                    "order": self.order,
+                    "line": self.line,
+                    "item": self.item,
+                    "quantity": self.short,
+                    "location": None,
+                    "ship_date": pd.NaT,
+                    "delivery_date": pd.NaT,
+                    "requested_date": requested,
+                    "days_late": None,
+                    "status": "short",
+                    "binding": self.short_binding,
+                }
+            )
+        return rows
+
+    def summary(self) -> str:
+        """One readable line per shipment and for the short quantity."""
+        who = f"order {self.order!r} line {self.line!r}: " if self.order is not None else ""
+        head = (
+            f"{who}{_number(self.quantity)} x {self.item!r} to {self.ship_to!r}, "
+            f"requested {self.requested_date}"
+        )
+        lines = [head]
+        for s in self.shipments:
+            via = f" (transfer from {s.source_location})" if s.kind == "transfer" else ""
+            late = (s.delivery_date - self.requested_date).days
+            when = f"{late} day(s) late" if late > 0 else "on time"
+            lines.append(
+                f"  {_number(s.quantity)} from {s.location}{via}: ships {s.ship_date}, "
+                f"delivered {s.delivery_date} ({when}; bound by {s.binding})"
+            )
+        if self.short > 0:
+            lines.append(f"  {_number(self.short)} short (bound by {self.short_binding})")
+        return "\n".join(lines)
+
+
+def promises_frame(promises: Iterable[Promise]) -> pd.DataFrame:
+    """SCHEMA.md's ``promises`` table of several promises, in order.
+
+    Parameters
+    ----------
+    promises
+        Promises (typically one per order line).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per shipment and per short quantity; dates as Timestamps, ``days_late`` as
+        a nullable integer (empty on short rows).
+
+    """
+    frame = output_frame("promises", [row for p in promises for row in p.rows()])
+    frame["days_late"] = frame["days_late"].astype("Int64")
+    frame["quantity"] = frame["quantity"].astype(float)
+    for col in ("ship_date", "delivery_date", "requested_date"):
+        frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+def _number(value: float) -> float | int:
+    """Whole quantities as ints in JSON (12, not 12.0); fractional ones as floats."""
+    as_int = round(value)
+    return int(as_int) if abs(value - as_int) < 1e-9 else float(value)

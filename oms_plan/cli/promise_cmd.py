@@ -1,0 +1,155 @@
+"""``oms-plan atp`` and ``oms-plan promise``: time-phased ATP and order promising."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from oms_plan.cli.common import (
+    TableFormatOption,
+    console,
+    fail_invalid,
+    load_or_exit,
+    out_console,
+    write_tables_or_exit,
+)
+from oms_plan.errors import DatasetError, Issue
+
+DatasetArg = Annotated[Path, typer.Argument(help="Dataset folder (dataset.toml + tables).")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``atp`` and ``promise`` commands to ``app``."""
+
+    @app.command()
+    def atp(
+        dataset: DatasetArg,
+        item: Annotated[str, typer.Option("--item", help="Item id.")],
+        location: Annotated[str, typer.Option("--location", help="Location id.")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    ) -> None:
+        """Print projected stock (on_hand) and cumulative ATP of ITEM at LOCATION per day."""
+        from oms_plan.atp import Promiser
+
+        ds = load_or_exit(dataset)
+        frame = Promiser(ds).atp(item, location)
+        rows = [
+            {"date": d.date().isoformat(), "on_hand": _num(oh), "atp": _num(a)}
+            for d, oh, a in zip(frame["date"], frame["on_hand"], frame["atp"], strict=True)
+        ]
+        if as_json:
+            out_console.print_json(json.dumps(rows))
+            return
+        out_console.print(f"{'date':<10}  {'on_hand':>10}  {'atp':>10}")
+        for row in rows:
+            out_console.print(f"{row['date']:<10}  {row['on_hand']:>10}  {row['atp']:>10}")
+
+    @app.command()
+    def promise(
+        dataset: DatasetArg,
+        item: Annotated[str | None, typer.Option("--item", help="Item id.")] = None,
+        quantity: Annotated[float | None, typer.Option("--quantity", help="Quantity.")] = None,
+        ship_to: Annotated[str | None, typer.Option("--ship-to", help="Region id.")] = None,
+        requested_date: Annotated[
+            str | None, typer.Option("--requested-date", help="Requested delivery YYYY-MM-DD.")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the promise as JSON.")] = False,
+        lines: Annotated[
+            Path | None,
+            typer.Option("--lines", help="CSV/Parquet file of lines (orders columns)."),
+        ] = None,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="Folder for the promises table.")
+        ] = None,
+        fmt: Annotated[
+            TableFormatOption, typer.Option("--format", help="Table format of --out.")
+        ] = TableFormatOption.csv,
+        no_partial: Annotated[
+            bool,
+            typer.Option("--no-partial", help="Ship the whole quantity at once or not at all."),
+        ] = False,
+        max_shipments: Annotated[
+            int | None, typer.Option("--max-shipments", min=1, help="At most N shipments.")
+        ] = None,
+        min_shipment: Annotated[
+            float, typer.Option("--min-shipment", min=0, help="Smallest shipment quantity.")
+        ] = 0.0,
+        max_days_late: Annotated[
+            int | None,
+            typer.Option("--max-days-late", min=0, help="Later than this is short, not late."),
+        ] = None,
+        location: Annotated[
+            str | None, typer.Option("--location", help="Ship from this location only.")
+        ] = None,
+        replenish: Annotated[
+            bool, typer.Option("--replenish", help="Also promise new supply of `buy` items.")
+        ] = False,
+    ) -> None:
+        """Promise one line (--item ... --requested-date) or a file of lines (--lines, --out).
+
+        Batch lines are promised and reserved in file order, each seeing the ones before.
+        """
+        from oms_plan.atp import Promiser, promises_frame
+
+        single = [item, quantity, ship_to, requested_date]
+        if lines is not None or out is not None:
+            if lines is None or out is None:
+                raise fail_invalid("the batch form needs both --lines FILE and --out DIR")
+            if any(v is not None for v in single):
+                raise fail_invalid("give either --lines/--out or --item/--quantity/... not both")
+            ds = load_or_exit(dataset)
+            table = _read_lines(lines, ds.start)
+            promiser = Promiser(ds, replenish=replenish)
+            promises = promiser.promise_lines(table)
+            write_tables_or_exit({"promises": promises_frame(promises)}, out, fmt)
+            short = sum(1 for p in promises if p.short > 0)
+            late = sum(1 for p in promises if p.short <= 0 and p.days_late > 0)
+            console.print(f"{len(promises)} line(s): {late} late, {short} with a short quantity")
+            return
+        if any(v is None for v in single):
+            raise fail_invalid(
+                "give --item, --quantity, --ship-to and --requested-date (or --lines and --out)"
+            )
+        ds = load_or_exit(dataset)
+        quote = Promiser(ds, replenish=replenish).promise(
+            str(item),
+            float(quantity or 0),
+            str(ship_to),
+            str(requested_date),
+            partial_ok=not no_partial,
+            max_shipments=max_shipments,
+            min_shipment=min_shipment,
+            max_days_late=max_days_late,
+            location=location,
+        )
+        if as_json:
+            out_console.print_json(json.dumps(quote.to_dict()))
+        else:
+            out_console.print(quote.summary(), markup=False)
+
+
+def _read_lines(path: Path, start: object) -> pd.DataFrame:
+    """Read and type a file of order lines; every problem at once, as a DatasetError."""
+    from oms_plan.fields import coerce_table
+    from oms_plan.reading import read_csv_table
+    from oms_plan.schema import TABLES
+
+    if not path.is_file():
+        raise DatasetError([Issue("lines", None, None, f"no such file: {path}")])
+    try:
+        raw = pd.read_parquet(path) if path.suffix == ".parquet" else read_csv_table(path)
+    except Exception as exc:  # any reader failure is a problem of this file
+        raise DatasetError([Issue("lines", None, None, f"cannot read {path.name}: {exc}")]) from exc
+    typed, issues = coerce_table(TABLES["orders"], raw, start)  # type: ignore[arg-type]
+    errors = [i for i in issues if i.severity == "error"]
+    if errors:
+        raise DatasetError(errors)
+    return typed
+
+
+def _num(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else float(value)
