@@ -84,9 +84,16 @@ def info(
         out_console.print(f"{len(ds.warnings)} warning(s): run `oms-plan validate` to list them")
 
 
+from oms_plan.cli import promise_cmd  # noqa: E402
+
+promise_cmd.register(app)
+
 from oms_plan.cli import schedule_cmd  # noqa: E402
 
 schedule_cmd.register(app)
+from oms_plan.cli import generate_cmd  # noqa: E402
+
+generate_cmd.register(app)
 
 
 def main() -> None:
