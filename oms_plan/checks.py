@@ -295,12 +295,14 @@ def _check_sourcing(tables: Tables, issues: list[Issue]) -> None:
     located = set(zip(bom["parent"], bom["location"], strict=True)) | set(
         zip(routing["item"], routing["location"], strict=True)
     )
+    item = src["item"].to_numpy(dtype=object)
+    location = src["location"].to_numpy(dtype=object)
     rows = [
         int(pos)
         for pos in np.flatnonzero(make & ~at_warehouse)
-        if src["item"].iat[pos] not in anywhere
-        and (src["item"].iat[pos], src["location"].iat[pos]) not in located
-        and src["item"].iat[pos] is not None
+        if item[pos] is not None
+        and item[pos] not in anywhere
+        and (item[pos], location[pos]) not in located
     ]
     _add(
         issues,
@@ -309,8 +311,8 @@ def _check_sourcing(tables: Tables, issues: list[Issue]) -> None:
         rows,
         "method",
         [
-            f"make at {src['location'].iat[pos]!r} but item {src['item'].iat[pos]!r} "
-            "has neither bom nor routing rows there"
+            f"make at {location[pos]!r} but item {item[pos]!r} has neither bom nor routing "
+            "rows there"
             for pos in rows
         ],
     )
@@ -419,29 +421,26 @@ def _check_routing(tables: Tables, issues: list[Issue]) -> None:
     at = routing["workstation"].map(ws_loc)
     wrong = _mask(routing["location"].notna() & at.notna() & (routing["location"] != at))
     rows = np.flatnonzero(wrong)
+    ws_id, loc = routing["workstation"].to_numpy(dtype=object), routing["location"].to_numpy()
     _add(
         issues,
         "routing",
         routing,
         rows,
         "workstation",
-        [
-            f"workstation {routing['workstation'].iat[p]!r} is at {at.iat[p]!r}, "
-            f"not at {routing['location'].iat[p]!r}"
-            for p in rows
-        ],
+        [f"workstation {ws_id[p]!r} is at {at.iat[p]!r}, not at {loc[p]!r}" for p in rows],
     )
     src = tables.get("sourcing")
     if src is None or src.empty:
         return
     make = src.loc[_mask(src["method"] == "make")].dropna(subset=["item", "location"])
     make_locs: dict[str, set[str]] = make.groupby("item")["location"].agg(set).to_dict()
+    item, ws_at = routing["item"].to_numpy(dtype=object), at.to_numpy(dtype=object)
+    candidates = np.flatnonzero(routing["location"].isna().to_numpy() & at.notna().to_numpy())
     unplaced = [
-        int(p)
-        for p in np.flatnonzero(routing["location"].isna().to_numpy() & at.notna().to_numpy())
-        if make_locs.get(routing["item"].iat[p])
-        and at.iat[p] not in make_locs[routing["item"].iat[p]]
+        int(p) for p in candidates if item[p] in make_locs and ws_at[p] not in make_locs[item[p]]
     ]
+    workstation = routing["workstation"].to_numpy(dtype=object)
     _add(
         issues,
         "routing",
@@ -449,9 +448,8 @@ def _check_routing(tables: Tables, issues: list[Issue]) -> None:
         unplaced,
         "workstation",
         [
-            f"workstation {routing['workstation'].iat[p]!r} is at {at.iat[p]!r}, where item "
-            f"{routing['item'].iat[p]!r} is not made "
-            f"(made at {', '.join(sorted(make_locs[routing['item'].iat[p]]))})"
+            f"workstation {workstation[p]!r} is at {ws_at[p]!r}, where item {item[p]!r} is "
+            f"not made (made at {', '.join(sorted(make_locs[item[p]]))})"
             for p in unplaced
         ],
     )
@@ -502,6 +500,7 @@ def _check_quantities(tables: Tables, issues: list[Issue]) -> None:
         with np.errstate(invalid="ignore"):
             fractional = np.isfinite(values) & (np.floor(values) != values)
         rows = np.flatnonzero(whole_item & fractional)
+        item = frame["item"].to_numpy(dtype=object)
         _add(
             issues,
             table,
@@ -509,8 +508,7 @@ def _check_quantities(tables: Tables, issues: list[Issue]) -> None:
             rows,
             column,
             [
-                f"{column} {values[p]:g} is not a whole number, but item "
-                f"{frame['item'].iat[p]!r} is integral"
+                f"{column} {values[p]:g} is not a whole number, but item {item[p]!r} is integral"
                 for p in rows
             ],
         )

@@ -108,16 +108,24 @@ def resolve_shipping(
     given = base["location"].notna().to_numpy(dtype=bool)
     fixed = base.loc[given].merge(lanes, on=["location", "ship_to"], how="left")
     open_lines = base.loc[~given].drop(columns="location")
-    cands = open_lines.merge(item_locations(tables), on="item").merge(
-        lanes, on=["location", "ship_to"]
+    # Choose once per (item, region) pair, not once per line: far fewer rows to rank.
+    pairs = open_lines[["item", "ship_to"]].drop_duplicates()
+    cands = pairs.merge(item_locations(tables), on="item").merge(lanes, on=["location", "ship_to"])
+    cands = cands.sort_values(
+        ["item", "ship_to", "transit_days", "lane_cost", "location"], kind="mergesort"
     )
-    cands = cands.sort_values(["pos", "transit_days", "lane_cost", "location"], kind="mergesort")
-    best = cands.drop_duplicates("pos", keep="first")
-    chosen = pd.concat([fixed, best], ignore_index=True).set_index("pos").reindex(np.arange(n))
+    best = cands.drop_duplicates(["item", "ship_to"], keep="first")
+    chosen_open = open_lines.merge(best, on=["item", "ship_to"], how="left")
+    chosen = (
+        pd.concat([fixed, chosen_open], ignore_index=True).set_index("pos").reindex(np.arange(n))
+    )
     transit = np.asarray(chosen["transit_days"].to_numpy(dtype=float, na_value=np.nan))
     resolved = np.isfinite(transit)
 
     labels = KeyLabels(TABLES["orders"], orders)
+    item = orders["item"].to_numpy(dtype=object)
+    ship_to = orders["ship_to"].to_numpy(dtype=object)
+    location = orders["location"].to_numpy(dtype=object)
     known = _known_references(tables, orders)
     for pos in np.flatnonzero(given & ~resolved & known):
         issues.append(
@@ -126,7 +134,7 @@ def resolve_shipping(
                 int(pos) + 1,
                 "location",
                 f"{labels(int(pos))}: no lane from location "
-                f"{orders['location'].iat[pos]!r} to region {orders['ship_to'].iat[pos]!r}",
+                f"{location[pos]!r} to region {ship_to[pos]!r}",
             )
         )
     for pos in np.flatnonzero(~given & ~resolved & known):
@@ -136,8 +144,8 @@ def resolve_shipping(
                 int(pos) + 1,
                 "item",
                 f"{labels(int(pos))}: no location has item "
-                f"{orders['item'].iat[pos]!r} (inventory, supply or sourcing) and a lane "
-                f"to region {orders['ship_to'].iat[pos]!r}",
+                f"{item[pos]!r} (inventory, supply or sourcing) and a lane "
+                f"to region {ship_to[pos]!r}",
             )
         )
     due = orders["promised_date"].where(orders["promised_date"].notna(), orders["requested_date"])
