@@ -1,0 +1,49 @@
+"""``oms-plan mrp``: material requirements planning of a dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from oms_plan.cli.common import (
+    TableFormatOption,
+    console,
+    load_or_exit,
+    out_console,
+    write_tables_or_exit,
+)
+
+DatasetArg = Annotated[Path, typer.Argument(help="Dataset folder (dataset.toml + tables).")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``mrp`` command to ``app``."""
+
+    @app.command()
+    def mrp(
+        dataset: DatasetArg,
+        out: Annotated[Path, typer.Option("--out", help="Folder for the plan tables.")],
+        fmt: Annotated[
+            TableFormatOption, typer.Option("--format", help="Table format.")
+        ] = TableFormatOption.csv,
+        reschedule_days: Annotated[
+            int,
+            typer.Option(
+                "--reschedule-days",
+                help="No reschedule message for receipts within this many days of need.",
+                min=0,
+            ),
+        ] = 0,
+    ) -> None:
+        """Plan materials: write planned_orders, pegging, projection, exceptions, kpis."""
+        from oms_plan.mrp import plan_materials
+
+        ds = load_or_exit(dataset)
+        result = plan_materials(ds, reschedule_days=reschedule_days)
+        write_tables_or_exit(result.to_frames(), out, fmt)
+        console.print(result.summary())
+        errors = int((result.exceptions["severity"] == "error").sum())
+        if errors:
+            out_console.print(f"{errors} error exception(s): see {out / 'exceptions'}.*")
