@@ -7,6 +7,7 @@ from oms_plan.builder import Model
 from oms_plan.dataset import Dataset
 from oms_plan.errors import DatasetError, Issue, PlanningError
 from oms_plan.loading import ValidationReport, load, validate
+from oms_plan.mrp import MrpResult, plan_materials
 from oms_plan.schedule import ScheduleResult, SchedulingProblem, schedule_orders
 from oms_plan.settings import PlanSettings
 
@@ -17,6 +18,7 @@ __all__ = [
     "DatasetError",
     "Issue",
     "Model",
+    "MrpResult",
     "PlanSettings",
     "PlanningError",
     "ScheduleResult",
@@ -24,6 +26,7 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "load",
+    "plan_materials",
     "schedule_orders",
     "validate",
 ]

@@ -95,6 +95,10 @@ from oms_plan.cli import generate_cmd  # noqa: E402
 
 generate_cmd.register(app)
 
+from oms_plan.cli import mrp_cmd  # noqa: E402
+
+mrp_cmd.register(app)
+
 
 def main() -> None:
     """Console-script entry point."""
