@@ -1,0 +1,205 @@
+"""What a back-end returns (:class:`BackendAnswer`) and what users get (:class:`AllocationResult`)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from oms_plan.outputs import kpis_frame
+from oms_plan.results import SolverStats, SolveStatus
+
+#: How bad a status is, to combine the statuses of several stages or back-ends.
+_RANK = {
+    SolveStatus.EMPTY: 0,
+    SolveStatus.OPTIMAL: 1,
+    SolveStatus.FEASIBLE: 2,
+    SolveStatus.NO_SOLUTION: 3,
+    SolveStatus.INFEASIBLE: 4,
+}
+
+
+def worst_status(statuses: list[SolveStatus]) -> SolveStatus:
+    """The least good of several statuses (``empty`` when there are none)."""
+    return max(statuses, key=_RANK.__getitem__, default=SolveStatus.EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class StageOutcome:
+    """The value of one policy stage (see :mod:`oms_plan.allocate.policies`).
+
+    Attributes
+    ----------
+    name
+        Stage name (``on_time:1``, ``cost``, …).
+    sense
+        ``"max"`` or ``"min"``.
+    value
+        Value reached (real units).
+    bound
+        Best proven bound on the value given the earlier stages (equal when optimal).
+    status
+        :class:`SolveStatus` of this stage.
+
+    """
+
+    name: str
+    sense: str
+    value: float
+    bound: float
+    status: SolveStatus
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready dict."""
+        return {
+            "name": self.name,
+            "sense": self.sense,
+            "value": self.value,
+            "bound": self.bound,
+            "status": self.status.value,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class BackendAnswer:
+    """A back-end's answer for some components of a problem.
+
+    Attributes
+    ----------
+    solver
+        Back-end name.
+    flows
+        Scaled quantity per option of the whole problem (0 outside the solved components).
+    stages
+        One outcome per stage, summed over the solved components.
+    status
+        Worst stage status.
+    runtime
+        Seconds.
+    deterministic
+        Whether the same input reproduces the answer exactly.
+
+    """
+
+    solver: str
+    flows: np.ndarray
+    stages: tuple[StageOutcome, ...]
+    status: SolveStatus
+    runtime: float
+    deterministic: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class AllocationResult:
+    """The allocation of scarce stock to order lines, with its explanation.
+
+    Attributes
+    ----------
+    policy
+        Policy used.
+    protect_commitments
+        Whether promised dates were protected.
+    stats
+        Solver status, objective, bound, gap and runtime (:class:`SolverStats`). For a
+        lexicographic policy, objective and bound are those of the last stage that was not
+        proven optimal (else of the last stage).
+    stages
+        Every stage's value and bound.
+    promises
+        SCHEMA ``promises`` table: one row per shipment, short quantities as own rows.
+    exceptions
+        SCHEMA ``exceptions`` table.
+    kpis
+        KPI name → value, in a stable order.
+    flows
+        Scaled quantity per option of the problem (for comparing answers).
+    backends
+        Back-end used per component group (``{"flow": 12, "cpsat": 3}``: components).
+
+    """
+
+    policy: str
+    protect_commitments: bool
+    stats: SolverStats
+    stages: tuple[StageOutcome, ...]
+    promises: pd.DataFrame
+    exceptions: pd.DataFrame
+    kpis: Mapping[str, object]
+    flows: np.ndarray = field(repr=False)
+    backends: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def status(self) -> SolveStatus:
+        """Solve status."""
+        return self.stats.status
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """The plan tables: ``promises``, ``exceptions``, ``kpis``."""
+        return {
+            "promises": self.promises.copy(),
+            "exceptions": self.exceptions.copy(),
+            "kpis": kpis_frame(self.kpis),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (tables as lists of records, dates ISO)."""
+        frames = self.to_frames()
+        return {
+            "policy": self.policy,
+            "protect_commitments": self.protect_commitments,
+            "stats": self.stats.to_dict(),
+            "stages": [s.to_dict() for s in self.stages],
+            "backends": dict(self.backends),
+            "tables": {name: _records(frame) for name, frame in frames.items()},
+        }
+
+    def to_json(self) -> str:
+        """The result as JSON (see :meth:`to_dict`)."""
+        return json.dumps(self.to_dict(), default=_json_default, allow_nan=True)
+
+    def summary(self) -> str:
+        """A few readable lines: status, service levels, stages."""
+        k = self.kpis
+        lines = [
+            f"allocation ({self.policy}, commitments "
+            f"{'protected' if self.protect_commitments else 'not protected'}): "
+            f"{self.stats.status.value} by {self.stats.solver} in {self.stats.runtime:.2f}s, "
+            f"gap {_fmt(self.stats.gap)}",
+            f"on time {_fmt(k.get('on_time_pct'))}%, fill rate {_fmt(k.get('fill_rate_pct'))}%, "
+            f"{k.get('lines_late')} lines late, {k.get('lines_short')} short, "
+            f"{k.get('broken_commitments')} broken commitments, "
+            f"shipping cost {_fmt(k.get('shipping_cost'))}",
+        ]
+        for s in self.stages:
+            lines.append(
+                f"  {s.name:<14} {s.sense} {_fmt(s.value)} (bound {_fmt(s.bound)}, {s.status.value})"
+            )
+        return "\n".join(lines)
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else f"{value:,.4g}"
+    return str(value)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    out = frame.astype(object).where(frame.notna(), None)
+    return [dict(zip(out.columns, row, strict=True)) for row in out.itertuples(index=False)]
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return str(value)

@@ -1,0 +1,226 @@
+"""``allocate_stock``: the one entry point (API, CLI and service all come through here)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+
+import numpy as np
+
+from oms_plan.allocate.policies import Policy, Stage, Weights, build_stages
+from oms_plan.allocate.problem import AllocationProblem, Quota, build_problem
+from oms_plan.allocate.report import exceptions_for, kpis_for, promises_frame
+from oms_plan.allocate.result import AllocationResult, BackendAnswer, StageOutcome, worst_status
+from oms_plan.backends import available, get_backend
+from oms_plan.dataset import Dataset
+from oms_plan.errors import PlanningError
+from oms_plan.results import SolverStats, SolveStatus
+
+log = logging.getLogger("oms_plan")
+
+#: Default seconds for the MIP back-ends (all stages, all components).
+DEFAULT_TIME_LIMIT = 30.0
+
+
+def allocate_stock(
+    dataset: Dataset,
+    *,
+    policy: Policy | str = "strict_priority",
+    protect_commitments: bool = True,
+    solver: str | None = None,
+    time_limit: float | None = DEFAULT_TIME_LIMIT,
+    weights: Weights | Mapping[str, object] | None = None,
+    quotas: Sequence[Quota] | Mapping[str, float] | None = None,
+    workers: int = 1,
+) -> AllocationResult:
+    """Allocate stock and scheduled receipts to the open order lines of ``dataset``.
+
+    Parameters
+    ----------
+    dataset
+        A validated dataset.
+    policy
+        ``strict_priority`` (default), ``weighted`` or ``fair_share``.
+    protect_commitments
+        Lines with a promised date keep it whenever any allocation can (ranks above the
+        policy); each line moved past it is a ``broken_commitment`` exception.
+    solver
+        ``None`` (default): each independent component goes to the exact min-cost-flow
+        back-end when it is a pure network, else to CP-SAT. Or one of ``flow``, ``cpsat``,
+        ``pulp``, ``greedy`` (first come, first served) for every component.
+    time_limit
+        Seconds for the MIP back-ends (``None``: no limit). Min-cost flow is always exact.
+    weights
+        Weights of the ``weighted`` policy (:class:`Weights` or a dict of its fields).
+    quotas
+        Customer-group quotas (:class:`Quota` rows, or group → weekly share of every item).
+    workers
+        Solver threads for the MIP back-ends.
+
+    Returns
+    -------
+    AllocationResult
+        Promises, exceptions, kpis and solver statistics. An empty order book gives status
+        ``empty``; solve outcomes are data, never exceptions.
+
+    Raises
+    ------
+    PlanningError
+        For an unknown policy or solver, bad weights or quotas, a non-positive time limit,
+        or a back-end that cannot honour the problem's constraints.
+
+    """
+    started = time.perf_counter()
+    pol = _policy(policy)
+    w = weights if isinstance(weights, Weights) else Weights.from_mapping(weights)
+    if time_limit is not None and not (time_limit > 0 and math.isfinite(time_limit)):
+        raise PlanningError(f"time_limit must be a positive number of seconds, got {time_limit}")
+    if workers < 1:
+        raise PlanningError(f"workers must be ≥ 1, got {workers}")
+    problem = build_problem(dataset, quotas=quotas)
+    stages = build_stages(problem, pol, protect_commitments=protect_commitments, weights=w)
+    answers = _dispatch(problem, stages, pol, solver, time_limit, workers)
+    flows = np.zeros(problem.num_options, dtype=np.int64)
+    for answer, _ in answers:
+        flows += answer.flows
+    outcomes = _merge_stages(problem, stages, answers, flows)
+    runtime = time.perf_counter() - started
+    stats = _stats(answers, outcomes, runtime)
+    promises = promises_frame(dataset, problem, flows)
+    exceptions = exceptions_for(
+        dataset, problem, flows, promises, protect_commitments=protect_commitments
+    )
+    kpis = kpis_for(problem, flows, promises, exceptions, weights=w)
+    kpis.update(
+        {
+            "policy": pol.value,
+            "protect_commitments": protect_commitments,
+            "solver": stats.solver,
+            "solver_status": stats.status.value,
+            "objective": stats.objective,
+            "bound": stats.bound,
+            "gap": stats.gap,
+            "runtime_seconds": round(runtime, 4),
+        }
+    )
+    log.info("allocation: %s", stats)
+    return AllocationResult(
+        policy=pol.value,
+        protect_commitments=protect_commitments,
+        stats=stats,
+        stages=outcomes,
+        promises=promises,
+        exceptions=exceptions,
+        kpis=kpis,
+        flows=flows,
+        backends={name: int(mask.sum()) for name, mask in _names(answers)},
+    )
+
+
+def _policy(policy: Policy | str) -> Policy:
+    try:
+        return Policy(policy)
+    except ValueError:
+        known = ", ".join(p.value for p in Policy)
+        raise PlanningError(f"unknown allocation policy {policy!r}; known: {known}") from None
+
+
+def _backend(name: str) -> ModuleType:
+    try:
+        return get_backend("allocate", name)
+    except ValueError:
+        known = ", ".join(available("allocate"))
+        raise PlanningError(f"unknown allocation solver {name!r}; known: {known}") from None
+
+
+def _dispatch(
+    problem: AllocationProblem,
+    stages: list[Stage],
+    policy: Policy,
+    solver: str | None,
+    time_limit: float | None,
+    workers: int,
+) -> list[tuple[BackendAnswer, np.ndarray]]:
+    """Run the back-end(s): per component flow or CP-SAT when ``solver`` is None."""
+    n = problem.num_components
+    if n == 0:
+        return []
+    if solver is not None and solver != "auto":
+        mask = np.ones(n, dtype=bool)
+        backend = _backend(solver)
+        answer = backend.solve(
+            problem, stages, components=mask, time_limit=time_limit, workers=workers
+        )
+        return [(answer, mask)]
+    mip = problem.component_needs_mip() | (policy is Policy.FAIR_SHARE)
+    out: list[tuple[BackendAnswer, np.ndarray]] = []
+    if (~mip).any():
+        flow = _backend("flow")
+        out.append((flow.solve(problem, stages, components=~mip), ~mip))
+    if mip.any():
+        cpsat = _backend("cpsat")
+        limit = None if time_limit is None else max(0.1, time_limit - _elapsed(out))
+        out.append(
+            (cpsat.solve(problem, stages, components=mip, time_limit=limit, workers=workers), mip)
+        )
+    return out
+
+
+def _elapsed(answers: list[tuple[BackendAnswer, np.ndarray]]) -> float:
+    return sum(a.runtime for a, _ in answers)
+
+
+def _names(answers: list[tuple[BackendAnswer, np.ndarray]]) -> list[tuple[str, np.ndarray]]:
+    return [(a.solver, mask) for a, mask in answers]
+
+
+def _merge_stages(
+    problem: AllocationProblem,
+    stages: list[Stage],
+    answers: list[tuple[BackendAnswer, np.ndarray]],
+    flows: np.ndarray,
+) -> tuple[StageOutcome, ...]:
+    """Stage outcomes over all back-ends: values recomputed from the combined answer."""
+    from oms_plan.allocate.policies import fair_ratio
+
+    out = []
+    for k, stage in enumerate(stages):
+        parts = [a.stages[k] for a, _ in answers if k < len(a.stages)]
+        missing = any(k >= len(a.stages) for a, _ in answers)
+        status = worst_status([p.status for p in parts])
+        if missing:
+            status = worst_status([status, SolveStatus.NO_SOLUTION])
+        if stage.is_fair:
+            lines = stage.fair_lines if stage.fair_lines is not None else np.zeros(0, np.int64)
+            value = fair_ratio(problem, flows, lines)
+            bound = min((p.bound for p in parts), default=1.0)
+        else:
+            value = stage.value(flows)
+            bound = sum(p.bound for p in parts) if parts else value
+        if status is SolveStatus.OPTIMAL:
+            bound = value
+        out.append(StageOutcome(stage.name, stage.sense, value, bound, status))
+    return tuple(out)
+
+
+def _stats(
+    answers: list[tuple[BackendAnswer, np.ndarray]],
+    outcomes: tuple[StageOutcome, ...],
+    runtime: float,
+) -> SolverStats:
+    """Overall status; objective and bound of the first stage not proven optimal (else last)."""
+    if not answers:
+        return SolverStats("none", SolveStatus.EMPTY, math.nan, math.nan, runtime, True)
+    name = "+".join(dict.fromkeys(a.solver for a, _ in answers))
+    status = worst_status([a.status for a, _ in answers])
+    headline = next(
+        (o for o in outcomes if o.status is not SolveStatus.OPTIMAL),
+        outcomes[-1] if outcomes else None,
+    )
+    objective = headline.value if headline else math.nan
+    bound = headline.bound if headline else math.nan
+    deterministic = all(a.deterministic for a, _ in answers)
+    return SolverStats(name, status, objective, bound, runtime, deterministic)

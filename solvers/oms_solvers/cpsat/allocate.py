@@ -1,0 +1,217 @@
+"""Allocation with side constraints as integer programs solved by OR-Tools CP-SAT.
+
+Compiles :class:`oms_plan.allocate.formulation.LinearModel` (all integer, exact) and solves
+the policy's stages lexicographically: after each stage its value is added as a constraint
+(``objective ≥ value`` for a maximization) and the answer is kept as the next stage's hint.
+Components are solved in chunks of a few thousand options; a chunk's stages are a share of
+the time limit. Warm start: the first-come-first-served answer (always feasible).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from oms_plan.allocate.formulation import LinearModel, build_model
+from oms_plan.allocate.policies import Stage
+from oms_plan.allocate.problem import AllocationProblem
+from oms_plan.allocate.result import BackendAnswer, StageOutcome, worst_status
+from oms_plan.results import SolveStatus
+
+NAME = "cpsat"
+CAPABILITIES = frozenset(
+    {"strict_priority", "weighted", "fair_share", "protect_commitments", "side_constraints",
+     "quotas"}
+)
+#: Options per CP-SAT model (components are grouped up to this size).
+CHUNK_OPTIONS = 4000
+
+
+def chunks(problem: AllocationProblem, comps: np.ndarray, size: int) -> list[np.ndarray]:
+    """Option indices grouped by whole components, each group up to about ``size`` options."""
+    opt_comp = problem.line_component[problem.opt_line]
+    sel = np.flatnonzero(comps[opt_comp])
+    if not len(sel):
+        return []
+    order = sel[np.argsort(opt_comp[sel], kind="stable")]
+    comp_of = opt_comp[order]
+    bounds = np.flatnonzero(np.diff(comp_of)) + 1
+    pieces = np.split(order, bounds)
+    out: list[np.ndarray] = []
+    current: list[np.ndarray] = []
+    count = 0
+    for piece in pieces:
+        current.append(piece)
+        count += len(piece)
+        if count >= size:
+            out.append(np.sort(np.concatenate(current)))
+            current, count = [], 0
+    if current:
+        out.append(np.sort(np.concatenate(current)))
+    return out
+
+
+def solve(
+    problem: AllocationProblem,
+    stages: list[Stage],
+    *,
+    components: np.ndarray | None = None,
+    time_limit: float | None = 30.0,
+    workers: int = 1,
+    hint: np.ndarray | None = None,
+) -> BackendAnswer:
+    """Solve ``stages`` lexicographically with CP-SAT on the selected components.
+
+    Parameters
+    ----------
+    problem
+        The allocation problem.
+    stages
+        Stages in order (linear and fair-share).
+    components
+        Boolean mask over components (default: all).
+    time_limit
+        Seconds for all stages of all chunks (``None``: no limit).
+    workers
+        CP-SAT search workers; 1 is deterministic when no limit is hit.
+    hint
+        Option quantities to start from (default: first come, first served).
+
+    Returns
+    -------
+    BackendAnswer
+
+    Raises
+    ------
+    RuntimeError
+        When CP-SAT reports an invalid model (a bug here), with its validation text.
+
+    """
+    from oms_solvers.greedy.allocate import allocate_fcfs
+
+    started = time.perf_counter()
+    comps = np.ones(problem.num_components, dtype=bool) if components is None else components
+    start_flows = allocate_fcfs(problem, comps) if hint is None else hint
+    flows = np.zeros(problem.num_options, dtype=np.int64)
+    parts = chunks(problem, comps, CHUNK_OPTIONS)
+    deadline = math.inf if time_limit is None else started + time_limit
+    per_stage: list[list[StageOutcome]] = [[] for _ in stages]
+    hit_limit = False
+    for c, options in enumerate(parts):
+        model = build_model(problem, stages, options)
+        share = len(options) / max(1, sum(len(p) for p in parts[c:]))
+        outcomes, values, limited = _solve_chunk(
+            model, stages, start_flows[options], deadline, share, workers
+        )
+        hit_limit |= limited
+        flows[options] = values
+        for k, o in enumerate(outcomes):
+            per_stage[k].append(o)
+    merged = tuple(_merge(stages[k], per_stage[k]) for k in range(len(stages)))
+    status = worst_status([o.status for o in merged]) if parts else SolveStatus.EMPTY
+    return BackendAnswer(
+        solver=NAME,
+        flows=flows,
+        stages=merged,
+        status=status,
+        runtime=time.perf_counter() - started,
+        deterministic=workers == 1 and not hit_limit,
+    )
+
+
+def _merge(stage: Stage, outcomes: list[StageOutcome]) -> StageOutcome:
+    """One stage over several chunks: sums (minimum for a fair-share ratio)."""
+    if not outcomes:
+        return StageOutcome(stage.name, stage.sense, 0.0, 0.0, SolveStatus.EMPTY)
+    status = worst_status([o.status for o in outcomes])
+    if stage.is_fair:
+        return StageOutcome(
+            stage.name,
+            stage.sense,
+            min(o.value for o in outcomes),
+            min(o.bound for o in outcomes),
+            status,
+        )
+    return StageOutcome(
+        stage.name,
+        stage.sense,
+        sum(o.value for o in outcomes),
+        sum(o.bound for o in outcomes),
+        status,
+    )
+
+
+def _solve_chunk(
+    m: LinearModel,
+    stages: list[Stage],
+    start: np.ndarray,
+    deadline: float,
+    share: float,
+    workers: int,
+) -> tuple[list[StageOutcome], np.ndarray, bool]:
+    """All stages on one chunk; returns outcomes, option quantities, and whether a limit hit."""
+    model = cp_model.CpModel()
+    xs = [model.new_int_var(lo, hi, name) for lo, hi, name in zip(m.lb, m.ub, m.names, strict=True)]
+    for row in m.rows:
+        expr = cp_model.LinearExpr.weighted_sum([xs[i] for i in row.var], row.coef.tolist())
+        if row.lo is not None and row.lo == row.hi:
+            model.add(expr == row.lo)
+        else:
+            if row.lo is not None:
+                model.add(expr >= row.lo)
+            if row.hi is not None:
+                model.add(expr <= row.hi)
+    n_opt = len(m.options)
+    current: list[int] | None = None
+    outcomes: list[StageOutcome] = []
+    limited = False
+    for k, (stage, (idx, coef)) in enumerate(zip(stages, m.objectives, strict=True)):
+        expr = cp_model.LinearExpr.weighted_sum([xs[i] for i in idx], coef.tolist())
+        if stage.sense == "max":
+            model.maximize(expr)
+        else:
+            model.minimize(expr)
+        model.clear_hints()
+        if current is None:
+            for i in range(n_opt):
+                model.add_hint(xs[i], int(start[i]))
+        else:
+            for v, val in zip(xs, current, strict=True):
+                model.add_hint(v, val)
+        solver = cp_model.CpSolver()
+        remaining = len(stages) - k
+        budget = (deadline - time.perf_counter()) * share / remaining
+        if math.isfinite(budget):
+            solver.parameters.max_time_in_seconds = max(0.05, budget)
+        solver.parameters.num_workers = workers
+        status = solver.solve(model)
+        if status == cp_model.MODEL_INVALID:
+            raise RuntimeError(f"CP-SAT model invalid (a bug): {model.validate()}")
+        if status == cp_model.INFEASIBLE:
+            raise RuntimeError(f"allocation stage {stage.name} infeasible; this is a bug")
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            current = [int(solver.value(v)) for v in xs]
+            value = int(round(solver.objective_value))
+            bound = solver.best_objective_bound
+            st = SolveStatus.OPTIMAL if status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
+        else:  # time limit without any answer: keep the previous one (it is feasible)
+            base = current if current is not None else [int(v) for v in start] + [0] * (
+                len(xs) - n_opt
+            )
+            value = int(np.dot(np.asarray([base[i] for i in idx]), coef)) if len(idx) else 0
+            bound = solver.best_objective_bound
+            st = SolveStatus.FEASIBLE  # the warm start is feasible by construction
+        limited |= st is not SolveStatus.OPTIMAL
+        outcomes.append(
+            StageOutcome(stage.name, stage.sense, value / stage.divisor, bound / stage.divisor, st)
+        )
+        if current is not None:
+            model.add(expr >= value if stage.sense == "max" else expr <= value)
+    if current is None:
+        values = np.asarray(start, dtype=np.int64)
+    else:
+        values = np.asarray(current[:n_opt], dtype=np.int64)
+    return outcomes, values, limited
