@@ -120,7 +120,7 @@ def schedule_orders(
         log=log,
     )
     notes: list[PlanException] = []
-    if solver != "greedy" and hint != "none":
+    if solver != "greedy" and not (isinstance(hint, str) and hint == "none"):
         warm = _warm_start(problem, hint, options, notes)
         options = ScheduleOptions(**{**_fields(options), "hint": warm})
     outcome: BackendOutcome = backend.solve(problem, options)
