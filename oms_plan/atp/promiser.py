@@ -565,34 +565,43 @@ class Promiser:
             return [], qty, "transit"
         horizon = self._horizon
         smin = self.ledger.smin
-        best: Route | None = None
+        best: Route | None = None  # best single shipment from stock and receipts
         best_delivery = best_day = _NEVER
+        new: Route | None = None  # best single shipment of new supply (replenishment)
+        new_delivery = _NEVER
         first_possible = _NEVER
         need = qty - EPS
         for route in routes:
             t0 = r - route.offset
             if t0 < route.min_day:
                 t0 = route.min_day
-            if t0 + route.offset < first_possible:
-                first_possible = t0 + route.offset
+            delivery = t0 + route.offset
+            if delivery < first_possible:
+                first_possible = delivery
             if route.kind == REPLENISH:
-                t = t0
-            else:
-                row = smin[route.buffer] if rows is None else rows.smin(route.buffer)
-                j = int(row.searchsorted(need))
-                if j >= horizon:
-                    continue
-                t = t0 if t0 >= j else j
+                if delivery < new_delivery and delivery <= limit:
+                    new, new_delivery = route, delivery
+                continue
+            row = smin[route.buffer] if rows is None else rows.smin(route.buffer)
+            j = int(row.searchsorted(need))
+            if j >= horizon:
+                continue
+            t = t0 if t0 >= j else j
             delivery = t + route.offset
             if delivery < best_delivery and delivery <= limit:
                 best, best_delivery, best_day = route, delivery, t
-        if best is not None and best_delivery > first_possible and req.partial_ok:
+        whole_only = not req.partial_ok or req.max_shipments == 1
+        if best is not None and not whole_only and best_delivery > first_possible:
             # Splitting helps only if something arrives before the single shipment would.
             first_possible = self._first_available(req, rows)
-        if best is not None and (
-            best_delivery <= first_possible or not req.partial_ok or req.max_shipments == 1
+        if (
+            best is not None
+            and (whole_only or best_delivery <= first_possible)
+            and best_delivery <= new_delivery
         ):
             return [self._leg(best, best_day, qty, r, rows)], 0.0, None
+        if whole_only and new is not None:
+            return [self._leg(new, new_delivery - new.offset, qty, r, rows)], 0.0, None
         if not req.partial_ok or first_possible > limit:
             return [], qty, self._short_reason(req, first_possible)
         return self._split(req, first_possible, rows if rows is not None else _Rows(self.ledger))
@@ -703,7 +712,7 @@ class Promiser:
         return value if value > 0 else 0.0
 
     def _shippable(self, req: _Request, avail: float, remaining: float) -> float:
-        if req.integral:
+        if req.integral and avail < remaining:
             avail = math.floor(avail + EPS)
         take = min(avail, remaining)
         m = req.min_shipment
