@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -10,14 +13,16 @@ import pandas as pd
 import typer
 
 from oms_plan.cli.common import (
+    EXIT_INVALID,
     TableFormatOption,
     console,
     fail_invalid,
     load_or_exit,
     out_console,
+    print_issues,
     write_tables_or_exit,
 )
-from oms_plan.errors import DatasetError, Issue
+from oms_plan.errors import DatasetError, Issue, PlanningError
 
 DatasetArg = Annotated[Path, typer.Argument(help="Dataset folder (dataset.toml + tables).")]
 
@@ -36,7 +41,8 @@ def register(app: typer.Typer) -> None:
         from oms_plan.atp import Promiser
 
         ds = load_or_exit(dataset)
-        frame = Promiser(ds).atp(item, location)
+        with _invalid_input_exits():
+            frame = Promiser(ds).atp(item, location)
         rows = [
             {"date": d.date().isoformat(), "on_hand": _num(oh), "atp": _num(a)}
             for d, oh, a in zip(frame["date"], frame["on_hand"], frame["atp"], strict=True)
@@ -102,9 +108,9 @@ def register(app: typer.Typer) -> None:
             if any(v is not None for v in single):
                 raise fail_invalid("give either --lines/--out or --item/--quantity/... not both")
             ds = load_or_exit(dataset)
-            table = _read_lines(lines, ds.start)
-            promiser = Promiser(ds, replenish=replenish)
-            promises = promiser.promise_lines(table)
+            with _invalid_input_exits():
+                table = _read_lines(lines, ds.start)
+                promises = Promiser(ds, replenish=replenish).promise_lines(table)
             write_tables_or_exit({"promises": promises_frame(promises)}, out, fmt)
             short = sum(1 for p in promises if p.short > 0)
             late = sum(1 for p in promises if p.short <= 0 and p.days_late > 0)
@@ -115,21 +121,34 @@ def register(app: typer.Typer) -> None:
                 "give --item, --quantity, --ship-to and --requested-date (or --lines and --out)"
             )
         ds = load_or_exit(dataset)
-        quote = Promiser(ds, replenish=replenish).promise(
-            str(item),
-            float(quantity or 0),
-            str(ship_to),
-            str(requested_date),
-            partial_ok=not no_partial,
-            max_shipments=max_shipments,
-            min_shipment=min_shipment,
-            max_days_late=max_days_late,
-            location=location,
-        )
+        with _invalid_input_exits():
+            quote = Promiser(ds, replenish=replenish).promise(
+                str(item),
+                float(quantity or 0),
+                str(ship_to),
+                str(requested_date),
+                partial_ok=not no_partial,
+                max_shipments=max_shipments,
+                min_shipment=min_shipment,
+                max_days_late=max_days_late,
+                location=location,
+            )
         if as_json:
             out_console.print_json(json.dumps(quote.to_dict()))
         else:
             out_console.print(quote.summary(), markup=False)
+
+
+@contextmanager
+def _invalid_input_exits() -> Iterator[None]:
+    """Bad requests and bad line files exit 2 with the problems listed (never a traceback)."""
+    try:
+        yield
+    except DatasetError as exc:
+        print_issues(exc.issues)
+        raise typer.Exit(EXIT_INVALID) from exc
+    except PlanningError as exc:
+        raise fail_invalid(str(exc)) from exc
 
 
 def _read_lines(path: Path, start: object) -> pd.DataFrame:
@@ -145,7 +164,7 @@ def _read_lines(path: Path, start: object) -> pd.DataFrame:
     except Exception as exc:  # any reader failure is a problem of this file
         raise DatasetError([Issue("lines", None, None, f"cannot read {path.name}: {exc}")]) from exc
     typed, issues = coerce_table(TABLES["orders"], raw, start)  # type: ignore[arg-type]
-    errors = [i for i in issues if i.severity == "error"]
+    errors = [dataclasses.replace(i, table=path.name) for i in issues if i.severity == "error"]
     if errors:
         raise DatasetError(errors)
     return typed
