@@ -3,6 +3,7 @@
 The public API is re-exported here; see the README for a tour.
 """
 
+from oms_plan.atp import Promise, Promiser, Shipment, projection_frame
 from oms_plan.builder import Model
 from oms_plan.dataset import Dataset
 from oms_plan.errors import DatasetError, Issue, PlanningError
@@ -21,12 +22,16 @@ __all__ = [
     "MrpResult",
     "PlanSettings",
     "PlanningError",
+    "Promise",
+    "Promiser",
     "ScheduleResult",
     "SchedulingProblem",
+    "Shipment",
     "ValidationReport",
     "__version__",
     "load",
     "plan_materials",
+    "projection_frame",
     "schedule_orders",
     "validate",
 ]
