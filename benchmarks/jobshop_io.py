@@ -95,8 +95,20 @@ def to_dataset(inst: Instance, start: str = "2026-01-05") -> Dataset:
         model.add_sourcing(item=item, location="PLANT", method="make", lead_days=0)
         for k, alts in enumerate(ops):
             for machine, duration in alts:
-                model.add_routing_step(item=item, step=10 * (k + 1), workstation=f"M{machine:02d}", run_minutes=duration)
-        model.add_supply(supply=f"MO-{j:03d}", kind="production", item=item, location="PLANT", quantity=1, due_date=start)
+                model.add_routing_step(
+                    item=item,
+                    step=10 * (k + 1),
+                    workstation=f"M{machine:02d}",
+                    run_minutes=duration,
+                )
+        model.add_supply(
+            supply=f"MO-{j:03d}",
+            kind="production",
+            item=item,
+            location="PLANT",
+            quantity=1,
+            due_date=start,
+        )
     return model.dataset()
 
 

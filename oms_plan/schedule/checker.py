@@ -10,6 +10,7 @@ workstation runs inside one stretch of working time.
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
 from collections import defaultdict
 
@@ -78,31 +79,41 @@ def check_schedule(problem: SchedulingProblem, solution: Solution) -> list[str]:
         if ws.pausable:
             got = _working_minutes(stretches[m], s, e)
             if got != d:
-                problems.append(f"{name(o)} on {ws.id!r}: {got} working minutes in {s}-{e}, needs {d}")
+                problems.append(
+                    f"{name(o)} on {ws.id!r}: {got} working minutes in {s}-{e}, needs {d}"
+                )
             elif d > 0 and not (
-                _in_working_time(starts[m], stretches[m], s) and _in_working_time(starts[m], stretches[m], e - 1)
+                _in_working_time(starts[m], stretches[m], s)
+                and _in_working_time(starts[m], stretches[m], e - 1)
             ):
                 problems.append(f"{name(o)} on {ws.id!r}: starts or ends outside working time")
         else:
             k = bisect_right(starts[m], s) - 1
             inside = k >= 0 and stretches[m][k][0] <= s and e <= stretches[m][k][1]
             if e - s != d:
-                problems.append(f"{name(o)} on {ws.id!r}: lasts {e - s} minutes, needs {d} without pause")
+                problems.append(
+                    f"{name(o)} on {ws.id!r}: lasts {e - s} minutes, needs {d} without pause"
+                )
             elif d > 0 and not inside:
                 problems.append(f"{name(o)} on non-pausable {ws.id!r}: {s}-{e} leaves working time")
 
     for order in problem.orders:
         first = order.operations[0]
         if solution.start[first] < order.release:
-            problems.append(f"{name(first)}: starts at {solution.start[first]} before release {order.release}")
+            problems.append(
+                f"{name(first)}: starts at {solution.start[first]} before release {order.release}"
+            )
         for a, b in zip(order.operations, order.operations[1:], strict=False):
             if solution.start[b] < solution.end[a]:
-                problems.append(f"{name(b)}: starts at {solution.start[b]} before step ends at {solution.end[a]}")
+                problems.append(
+                    f"{name(b)}: starts at {solution.start[b]} "
+                    f"before step ends at {solution.end[a]}"
+                )
 
     for (m, unit), ops in sorted(on_unit.items()):
         ops.sort(key=lambda o: (solution.start[o], solution.end[o]))
         ws = problem.workstations[m]
-        for a, b in zip(ops, ops[1:], strict=False):
+        for a, b in itertools.pairwise(ops):
             if solution.start[b] < solution.end[a]:
                 problems.append(f"{ws.id!r} unit {unit}: {name(a)} and {name(b)} overlap")
                 continue

@@ -1,4 +1,4 @@
-"""What a scheduling back-end receives (:class:`ScheduleOptions`) and returns (:class:`BackendOutcome`).
+"""What a scheduling back-end gets (:class:`ScheduleOptions`) and returns (:class:`BackendOutcome`).
 
 A back-end module (found with ``oms_plan.backends.get_backend("schedule", name)``) exposes
 ``solve(problem: SchedulingProblem, options: ScheduleOptions) -> BackendOutcome``.

@@ -8,7 +8,9 @@ if TYPE_CHECKING:
     from oms_plan.schedule.result import ScheduleResult
 
 
-def gantt(result: ScheduleResult, ax: Any = None, *, hours: bool = True, title: str | None = None) -> Any:
+def gantt(
+    result: ScheduleResult, ax: Any = None, *, hours: bool = True, title: str | None = None
+) -> Any:
     """Draw one bar per operation, one row per workstation unit, coloured by order.
 
     Parameters
@@ -36,7 +38,9 @@ def gantt(result: ScheduleResult, ax: Any = None, *, hours: bool = True, title: 
     try:
         import matplotlib.pyplot as plt
     except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("ScheduleResult.plot needs matplotlib: pip install oms-plan[plot]") from exc
+        raise ImportError(
+            "ScheduleResult.plot needs matplotlib: pip install oms-plan[plot]"
+        ) from exc
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 1 + 0.4 * max(1, _rows(result))))
     rows = sorted({(op.workstation, op.unit) for op in result.operations})
@@ -47,17 +51,40 @@ def gantt(result: ScheduleResult, ax: Any = None, *, hours: bool = True, title: 
     scale = 60.0 if hours else 1.0
     for op in result.operations:
         y = index[(op.workstation, op.unit)]
-        ax.barh(y, (op.end - op.start) / scale, left=op.start / scale, color=colour[op.order], edgecolor="black", linewidth=0.5)
+        ax.barh(
+            y,
+            (op.end - op.start) / scale,
+            left=op.start / scale,
+            color=colour[op.order],
+            edgecolor="black",
+            linewidth=0.5,
+        )
         if len(result.operations) <= 60:
-            ax.text((op.start + op.end) / 2 / scale, y, f"{op.order}/{op.step}", ha="center", va="center", fontsize=7)
+            ax.text(
+                (op.start + op.end) / 2 / scale,
+                y,
+                f"{op.order}/{op.step}",
+                ha="center",
+                va="center",
+                fontsize=7,
+            )
     for order in result.orders:
         if order.tardiness and order.completion is not None:
-            ax.axvline(order.due / scale, color=colour.get(order.order, "grey"), linestyle=":", linewidth=0.8)
+            ax.axvline(
+                order.due / scale,
+                color=colour.get(order.order, "grey"),
+                linestyle=":",
+                linewidth=0.8,
+            )
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([f"{w}#{u}" for w, u in rows])
     ax.invert_yaxis()
     ax.set_xlabel(f"{'hours' if hours else 'minutes'} from {result.start.isoformat()} 00:00")
-    ax.set_title(title or f"{result.stats.solver}: {result.status.value}, {','.join(result.objective)} = {result.stats.objective:g}")
+    ax.set_title(
+        title
+        or f"{result.stats.solver}: {result.status.value}, "
+        f"{','.join(result.objective)} = {result.stats.objective:g}"
+    )
     return ax
 
 

@@ -168,7 +168,13 @@ class SchedulingProblem:
         matrix = self.changeovers[workstation]
         if matrix is None:
             return False
-        fams = sorted({self.operations[o].alternatives[j].family for o, j in self.alternatives_on[workstation]} - {-1})
+        fams = sorted(
+            {
+                self.operations[o].alternatives[j].family
+                for o, j in self.alternatives_on[workstation]
+            }
+            - {-1}
+        )
         return bool(fams) and bool(matrix[np.ix_(fams, fams)].any())
 
     def minute_label(self, minute: int) -> str:
@@ -237,7 +243,9 @@ class _Builder:
         else:
             w = self.weights.get(priority, default_weight(priority))
         if isinstance(w, bool) or not isinstance(w, int | np.integer) or int(w) < 1:
-            raise PlanningError(f"tardiness weight of priority {priority} must be a positive integer, got {w!r}")
+            raise PlanningError(
+                f"tardiness weight of priority {priority} must be a positive integer, got {w!r}"
+            )
         return int(w)
 
     def _order_rows(self, extra: pd.DataFrame | None) -> list[dict[str, object]]:
@@ -260,13 +268,18 @@ class _Builder:
         seen: set[str] = set()
         for r in rows:
             if r["id"] in seen:
-                raise PlanningError(f"order id {r['id']!r} is used twice (ids of supply and planned orders must differ)")
+                raise PlanningError(
+                    f"order id {r['id']!r} is used twice "
+                    "(ids of supply and planned orders must differ)"
+                )
             seen.add(str(r["id"]))
         return rows
 
     def _extra_rows(self, extra: pd.DataFrame) -> list[dict[str, object]]:
         id_col = next((c for c in ("planned_order", "order", "supply") if c in extra.columns), None)
-        missing = [c for c in ("item", "location", "quantity", "due_date") if c not in extra.columns]
+        missing = [
+            c for c in ("item", "location", "quantity", "due_date") if c not in extra.columns
+        ]
         if id_col is None or missing:
             need = ["planned_order (or order)"] if id_col is None else []
             raise PlanningError(f"orders: missing column(s) {', '.join(need + missing)}")
@@ -275,42 +288,73 @@ class _Builder:
             oid = str(r[id_col])
             method = r.get("method")
             if isinstance(method, str) and method != "make":
-                self.diagnostics.append(PlanException("not_scheduled", "info", f"{method} order {oid!r} is not a manufacturing order", item=str(r["item"]), location=str(r["location"]), order=oid))
+                self.diagnostics.append(
+                    PlanException(
+                        "not_scheduled",
+                        "info",
+                        f"{method} order {oid!r} is not a manufacturing order",
+                        item=str(r["item"]),
+                        location=str(r["location"]),
+                        order=oid,
+                    )
+                )
                 continue
             if r["item"] not in self.ds.item_index:
-                raise PlanningError(f"orders row {pos}: order {oid!r} has unknown item {r['item']!r}")
+                raise PlanningError(
+                    f"orders row {pos}: order {oid!r} has unknown item {r['item']!r}"
+                )
             if r["location"] not in self.ds.location_index:
-                raise PlanningError(f"orders row {pos}: order {oid!r} has unknown location {r['location']!r}")
+                raise PlanningError(
+                    f"orders row {pos}: order {oid!r} has unknown location {r['location']!r}"
+                )
             qty = pd.to_numeric(pd.Series([r["quantity"]]), errors="coerce").iat[0]
             if pd.isna(qty) or qty < 0:
-                raise PlanningError(f"orders row {pos}: order {oid!r} needs a quantity ≥ 0, got {r['quantity']!r}")
+                raise PlanningError(
+                    f"orders row {pos}: order {oid!r} needs a quantity ≥ 0, got {r['quantity']!r}"
+                )
             try:
                 due = pd.Timestamp(r["due_date"])
                 rel_raw = r.get("release_date")
-                release = pd.Timestamp(self.ds.start) if rel_raw is None or pd.isna(rel_raw) else pd.Timestamp(rel_raw)
+                release = (
+                    pd.Timestamp(self.ds.start)
+                    if rel_raw is None or pd.isna(rel_raw)
+                    else pd.Timestamp(rel_raw)
+                )
             except (ValueError, TypeError) as exc:
                 raise PlanningError(f"orders row {pos}: order {oid!r}: bad date ({exc})") from exc
             if pd.isna(due):
                 raise PlanningError(f"orders row {pos}: order {oid!r} needs a due_date")
             prio = r.get("priority")
-            out.append({
-                "id": oid,
-                "item": r["item"],
-                "location": r["location"],
-                "quantity": float(qty),
-                "release_date": release,
-                "due_date": due,
-                "priority": 3 if prio is None or pd.isna(prio) else int(prio),
-            })
+            out.append(
+                {
+                    "id": oid,
+                    "item": r["item"],
+                    "location": r["location"],
+                    "quantity": float(qty),
+                    "release_date": release,
+                    "due_date": due,
+                    "priority": 3 if prio is None or pd.isna(prio) else int(prio),
+                }
+            )
         return out
 
     # shop --------------------------------------------------------------------------------
     def _workstations(self) -> tuple[Workstation, ...]:
-        loc_cal = dict(zip(self.ds.locations["location"], self.ds.locations["calendar"], strict=True))
+        loc_cal = dict(
+            zip(self.ds.locations["location"], self.ds.locations["calendar"], strict=True)
+        )
         out = []
         for r in self.ds.workstations.itertuples(index=False):
             cal = r.calendar if isinstance(r.calendar, str) else loc_cal.get(r.location)
-            out.append(Workstation(str(r.workstation), str(r.location), int(r.units), bool(r.pausable), cal if isinstance(cal, str) else None))
+            out.append(
+                Workstation(
+                    str(r.workstation),
+                    str(r.location),
+                    int(r.units),
+                    bool(r.pausable),
+                    cal if isinstance(cal, str) else None,
+                )
+            )
         return tuple(out)
 
     def _shifts(self) -> dict[str, list[Shift]]:
@@ -318,7 +362,9 @@ class _Builder:
         for r in self.ds.calendars.itertuples(index=False):
             a, b = clock_minutes(r.start), clock_minutes(r.end)
             if a is None or b is None:  # the loader rejects these; be explicit anyway
-                raise PlanningError(f"calendar {r.calendar!r}: unreadable shift {r.start!r}-{r.end!r}")
+                raise PlanningError(
+                    f"calendar {r.calendar!r}: unreadable shift {r.start!r}-{r.end!r}"
+                )
             shifts.setdefault(str(r.calendar), []).append((int(r.weekday), a, b))
         return shifts
 
@@ -332,21 +378,31 @@ class _Builder:
         return out
 
     def _families(self) -> tuple[str, ...]:
-        names = set(self.ds.routing["setup_family"].dropna()) | set(self.ds.setups["from_family"]) | set(self.ds.setups["to_family"])
+        names = (
+            set(self.ds.routing["setup_family"].dropna())
+            | set(self.ds.setups["from_family"])
+            | set(self.ds.setups["to_family"])
+        )
         return tuple(sorted(str(n) for n in names))
 
-    def _changeovers(self, fam: Mapping[str, int], index: Mapping[str, int]) -> tuple[np.ndarray | None, ...]:
+    def _changeovers(
+        self, fam: Mapping[str, int], index: Mapping[str, int]
+    ) -> tuple[np.ndarray | None, ...]:
         setups = self.ds.setups
         if setups.empty:
             return tuple(None for _ in index)
         general = np.zeros((len(fam), len(fam)), dtype=np.int64)
         specific: dict[int, np.ndarray] = {}
-        rows = setups.assign(_any=setups["workstation"].isna()).sort_values("_any", ascending=False, kind="stable")
+        rows = setups.assign(_any=setups["workstation"].isna()).sort_values(
+            "_any", ascending=False, kind="stable"
+        )
         for r in rows.itertuples(index=False):
             minutes = _ceil_minutes(float(r.minutes))
             i, j = fam[str(r.from_family)], fam[str(r.to_family)]
             if isinstance(r.workstation, str):
-                specific.setdefault(index[r.workstation], np.full((len(fam), len(fam)), -1, dtype=np.int64))[i, j] = minutes
+                specific.setdefault(
+                    index[r.workstation], np.full((len(fam), len(fam)), -1, dtype=np.int64)
+                )[i, j] = minutes
             else:
                 general[i, j] = minutes
         out: list[np.ndarray | None] = []
@@ -369,14 +425,29 @@ class _Builder:
         operations: list[Operation] = []
         last_day = ds.horizon_days
         for r in self._order_rows(extra):
-            rows = routing.loc[(routing["item"] == r["item"]) & (routing["location"].isna() | (routing["location"] == r["location"]))]
-            rows = rows.loc[[workstations[ws_index[w]].location == r["location"] for w in rows["workstation"]]]
+            rows = routing.loc[
+                (routing["item"] == r["item"])
+                & (routing["location"].isna() | (routing["location"] == r["location"]))
+            ]
+            rows = rows.loc[
+                [workstations[ws_index[w]].location == r["location"] for w in rows["workstation"]]
+            ]
             oid, item, loc = str(r["id"]), str(r["item"]), str(r["location"])
             if rows.empty:
-                self.diagnostics.append(PlanException("not_scheduled", "info", f"order {oid!r}: item {item!r} has no routing at {loc!r}; nothing to schedule", item=item, location=loc, order=oid))
+                self.diagnostics.append(
+                    PlanException(
+                        "not_scheduled",
+                        "info",
+                        f"order {oid!r}: item {item!r} has no routing at {loc!r}; "
+                        "nothing to schedule",
+                        item=item,
+                        location=loc,
+                        order=oid,
+                    )
+                )
                 continue
-            release_day = max(0, ds.day(r["release_date"]))  # type: ignore[arg-type]
-            due_day = max(0, ds.day(r["due_date"]))  # type: ignore[arg-type]
+            release_day = max(0, ds.day(r["release_date"]))
+            due_day = max(0, ds.day(r["due_date"]))
             last_day = max(last_day, release_day + 1, due_day + 1)
             qty = float(r["quantity"])  # type: ignore[arg-type]
             op_ids = []
@@ -392,7 +463,19 @@ class _Builder:
                 op_ids.append(len(operations))
                 operations.append(Operation(len(orders), int(step), alts))
             prio = int(r["priority"])  # type: ignore[call-overload]
-            orders.append(ManufacturingOrder(oid, item, loc, qty, release_day * MINUTES_PER_DAY, (due_day + 1) * MINUTES_PER_DAY, prio, self._weight(prio), tuple(op_ids)))
+            orders.append(
+                ManufacturingOrder(
+                    oid,
+                    item,
+                    loc,
+                    qty,
+                    release_day * MINUTES_PER_DAY,
+                    (due_day + 1) * MINUTES_PER_DAY,
+                    prio,
+                    self._weight(prio),
+                    tuple(op_ids),
+                )
+            )
 
         changeovers = self._changeovers(fam, ws_index)
         shifts = self._shifts()
@@ -401,7 +484,12 @@ class _Builder:
 
         def build_working(window: int) -> tuple[WorkingTime, ...]:
             return tuple(
-                working_time(shifts[w.calendar] if w.calendar is not None else None, downtime[i], first_weekday, window)
+                working_time(
+                    shifts[w.calendar] if w.calendar is not None else None,
+                    downtime[i],
+                    first_weekday,
+                    window,
+                )
                 for i, w in enumerate(workstations)
             )
 
@@ -416,9 +504,13 @@ class _Builder:
             window = min(MAX_WINDOW, max(2 * window, 2 * bound))
         operations = self._drop_impossible(orders, operations, workstations, working)
         if stuck is not None and not self.infeasible:
-            self.infeasible.append(f"the orders do not fit in {MAX_WINDOW // MINUTES_PER_DAY} days of working time")
+            self.infeasible.append(
+                f"the orders do not fit in {MAX_WINDOW // MINUTES_PER_DAY} days of working time"
+            )
         if max((a.duration for op in operations for a in op.alternatives), default=0) > MAX_MINUTES:
-            raise PlanningError("an operation lasts more than 2**40 minutes: check run_minutes and quantities")
+            raise PlanningError(
+                "an operation lasts more than 2**40 minutes: check run_minutes and quantities"
+            )
         return SchedulingProblem(
             start=ds.start,
             orders=tuple(orders),
@@ -433,7 +525,13 @@ class _Builder:
             diagnostics=tuple(self.diagnostics),
         )
 
-    def _drop_impossible(self, orders: Sequence[ManufacturingOrder], operations: list[Operation], workstations: Sequence[Workstation], working: Sequence[WorkingTime]) -> list[Operation]:
+    def _drop_impossible(
+        self,
+        orders: Sequence[ManufacturingOrder],
+        operations: list[Operation],
+        workstations: Sequence[Workstation],
+        working: Sequence[WorkingTime],
+    ) -> list[Operation]:
         """Remove alternatives that can never run; an operation left with none is infeasible."""
         out = []
         for op in operations:
@@ -445,16 +543,35 @@ class _Builder:
                     keep.append(alt)
                     continue
                 if ws.pausable:
-                    why = f"needs {alt.duration} working minutes on workstation {ws.id!r}, which has only {wt.total} in the window"
+                    why = (
+                        f"needs {alt.duration} working minutes on workstation {ws.id!r}, "
+                        f"which has only {wt.total} in the window"
+                    )
                 else:
-                    why = f"needs {alt.duration} minutes in one stretch on non-pausable workstation {ws.id!r}, whose longest stretch of working time is {wt.longest} minutes"
+                    why = (
+                        f"needs {alt.duration} minutes in one stretch on non-pausable "
+                        f"workstation {ws.id!r}, whose longest stretch of working time is "
+                        f"{wt.longest} minutes"
+                    )
                 message = f"order {order.id!r} step {op.step}: {why}"
                 if len(op.alternatives) > 1:
-                    self.diagnostics.append(PlanException("alternative_unusable", "warning", message, item=order.item, location=order.location, order=order.id))
+                    self.diagnostics.append(
+                        PlanException(
+                            "alternative_unusable",
+                            "warning",
+                            message,
+                            item=order.item,
+                            location=order.location,
+                            order=order.id,
+                        )
+                    )
                 else:
                     self.infeasible.append(message)
             if not keep and len(op.alternatives) > 1:
-                self.infeasible.append(f"order {order.id!r} step {op.step}: fits on none of its workstations ({', '.join(workstations[a.workstation].id for a in op.alternatives)})")
+                self.infeasible.append(
+                    f"order {order.id!r} step {op.step}: fits on none of its workstations "
+                    f"({', '.join(workstations[a.workstation].id for a in op.alternatives)})"
+                )
             out.append(Operation(op.order, op.step, tuple(keep) if keep else op.alternatives))
         return out
 
@@ -484,7 +601,9 @@ def _serial_bound(
                 wt, ws = working[alt.workstation], workstations[alt.workstation]
                 if wt.place(0, alt.duration, ws.pausable) is None:
                     continue  # never fits in this window: see below
-                w = wt.place(wt.worked(t) + longest_change[alt.workstation], alt.duration, ws.pausable)
+                w = wt.place(
+                    wt.worked(t) + longest_change[alt.workstation], alt.duration, ws.pausable
+                )
                 if w is None:
                     return t, o
                 ends.append(wt.clock(w, alt.duration)[1])

@@ -1,4 +1,4 @@
-"""What a scheduling back-end returns (:class:`Solution`) and what users get (:class:`ScheduleResult`)."""
+"""A back-end's schedule (:class:`Solution`) and what users get (:class:`ScheduleResult`)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,9 @@ def objective_values(problem: SchedulingProblem, solution: Solution) -> dict[str
     done = order_completions(problem, solution)
     orders = problem.orders
     return {
-        "weighted_tardiness": sum(o.weight * max(0, c - o.due) for o, c in zip(orders, done, strict=True)),
+        "weighted_tardiness": sum(
+            o.weight * max(0, c - o.due) for o, c in zip(orders, done, strict=True)
+        ),
         "makespan": max(done, default=0),
         "flow_time": sum(c - o.release for o, c in zip(orders, done, strict=True)),
     }
@@ -130,7 +132,7 @@ class WorkstationLoad:
 
     @property
     def utilisation(self) -> float:
-        """busy / available (0 when nothing was available)."""
+        """Busy / available (0 when nothing was available)."""
         return self.busy / self.available if self.available else 0.0
 
 
@@ -239,8 +241,18 @@ class ScheduleResult:
                 for o in self.orders
             ],
             columns=[
-                "order", "item", "location", "quantity", "priority", "weight", "release", "due",
-                "completion", "lateness_minutes", "tardiness_minutes", "days_late",
+                "order",
+                "item",
+                "location",
+                "quantity",
+                "priority",
+                "weight",
+                "release",
+                "due",
+                "completion",
+                "lateness_minutes",
+                "tardiness_minutes",
+                "days_late",
             ],
         )
 
@@ -258,7 +270,14 @@ class ScheduleResult:
                 }
                 for w in self.loads
             ],
-            columns=["workstation", "units", "busy_minutes", "available_minutes", "utilisation", "bottleneck"],
+            columns=[
+                "workstation",
+                "units",
+                "busy_minutes",
+                "available_minutes",
+                "utilisation",
+                "bottleneck",
+            ],
         )
 
     def kpis(self) -> dict[str, object]:
@@ -277,10 +296,17 @@ class ScheduleResult:
             "operations": len(self.operations),
         }
         if self.has_schedule:
-            out.update({name: self.values.get(name) for name in ("makespan", "weighted_tardiness", "flow_time")})
+            out.update(
+                {
+                    name: self.values.get(name)
+                    for name in ("makespan", "weighted_tardiness", "flow_time")
+                }
+            )
             late = self.late_orders
             out["orders_late"] = len(late)
-            out["on_time_pct"] = round(100.0 * (1 - len(late) / len(self.orders)), 2) if self.orders else 100.0
+            out["on_time_pct"] = (
+                round(100.0 * (1 - len(late) / len(self.orders)), 2) if self.orders else 100.0
+            )
             out["total_days_late"] = sum(math.ceil((o.tardiness or 0) / 1440) for o in self.orders)
             for w in self.loads:
                 out[f"utilisation:{w.workstation}"] = round(w.utilisation, 4)
@@ -288,10 +314,11 @@ class ScheduleResult:
         return out
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
-        """``schedule``, ``kpis``, ``exceptions`` (SCHEMA names) plus ``orders``, ``utilisation``."""
+        """Tables ``schedule``, ``kpis``, ``exceptions`` (SCHEMA), ``orders``, ``utilisation``."""
         return {
             "schedule": self.to_frame(),
-            "kpis": kpis_frame(self.kpis()),
+            # Text values: one column type, so the table also writes to Parquet.
+            "kpis": kpis_frame({k: "" if v is None else str(v) for k, v in self.kpis().items()}),
             "exceptions": exceptions_frame(self.diagnostics),
             "orders": self.orders_frame(),
             "utilisation": self.utilisation_frame(),
@@ -303,7 +330,8 @@ class ScheduleResult:
         lines = [
             f"schedule ({s.solver}): {s.status.value}, {len(self.operations)} operations of "
             f"{len(self.orders)} orders in {s.runtime:.2f}s",
-            f"objective {','.join(self.objective)} = {s.objective:g} (bound {s.bound:g}, gap {s.gap:.2%})",
+            f"objective {','.join(self.objective)} = {s.objective:g} "
+            f"(bound {s.bound:g}, gap {s.gap:.2%})",
         ]
         if self.has_schedule and self.values:
             late = self.late_orders
@@ -399,18 +427,28 @@ def build_result(
             busy[alt.workstation] += alt.duration
             rows.append(
                 ScheduledOperation(
-                    order.id, order.item, op.step, problem.workstations[alt.workstation].id,
-                    solution.unit[o], solution.start[o], solution.end[o], alt.duration,
+                    order.id,
+                    order.item,
+                    op.step,
+                    problem.workstations[alt.workstation].id,
+                    solution.unit[o],
+                    solution.start[o],
+                    solution.end[o],
+                    alt.duration,
                 )
             )
         rows.sort(key=lambda r: (r.start, r.workstation, r.unit, r.order, r.step))
     end = values.get("makespan", 0)
     loads = tuple(
-        WorkstationLoad(ws.id, ws.units, busy[m], ws.units * problem.working[m].worked(min(end, problem.window)))
+        WorkstationLoad(
+            ws.id, ws.units, busy[m], ws.units * problem.working[m].worked(min(end, problem.window))
+        )
         for m, ws in enumerate(problem.workstations)
     )
     outcomes = tuple(
-        OrderOutcome(o.id, o.item, o.location, o.quantity, o.priority, o.weight, o.release, o.due, done)
+        OrderOutcome(
+            o.id, o.item, o.location, o.quantity, o.priority, o.weight, o.release, o.due, done
+        )
         for o, done in zip(problem.orders, orders_done, strict=True)
     )
     return ScheduleResult(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from typing import Literal
+from dataclasses import replace
+from typing import Literal, TypeAlias
 
 import pandas as pd
 
@@ -20,7 +21,7 @@ from oms_plan.schedule.result import ScheduleResult, Solution, build_result, par
 
 _log = logging.getLogger("oms_plan")
 
-Hint = ScheduleResult | pd.DataFrame | Literal["greedy", "none"] | None
+Hint: TypeAlias = ScheduleResult | pd.DataFrame | Literal["greedy", "none"] | None
 
 
 def schedule_orders(
@@ -106,7 +107,9 @@ def schedule_orders(
         raise PlanningError(str(exc)) from exc
     if isinstance(dataset, SchedulingProblem):
         if orders is not None or weights is not None:
-            raise PlanningError("orders and weights apply when scheduling a Dataset, not a SchedulingProblem")
+            raise PlanningError(
+                "orders and weights apply when scheduling a Dataset, not a SchedulingProblem"
+            )
         problem = dataset
     else:
         problem = SchedulingProblem.from_dataset(dataset, orders=orders, weights=weights)
@@ -122,22 +125,18 @@ def schedule_orders(
     notes: list[PlanException] = []
     if solver != "greedy" and not (isinstance(hint, str) and hint == "none"):
         warm = _warm_start(problem, hint, options, notes)
-        options = ScheduleOptions(**{**_fields(options), "hint": warm})
+        options = replace(options, hint=warm)
     outcome: BackendOutcome = backend.solve(problem, options)
     if verify and outcome.solution is not None:
         broken = check_schedule(problem, outcome.solution)
         if broken:
-            raise ScheduleCheckError(f"{solver} returned an invalid schedule:\n  " + "\n  ".join(broken[:20]))
+            raise ScheduleCheckError(
+                f"{solver} returned an invalid schedule:\n  " + "\n  ".join(broken[:20])
+            )
     result = build_result(problem, names, outcome.stats, outcome.solution, stages=outcome.stages)
     if notes:
-        from dataclasses import replace
-
         result = replace(result, diagnostics=(*result.diagnostics, *notes))
     return result
-
-
-def _fields(options: ScheduleOptions) -> dict[str, object]:
-    return {name: getattr(options, name) for name in options.__slots__}
 
 
 def _warm_start(
@@ -151,13 +150,17 @@ def _warm_start(
         previous, why = solution_from_frame(problem, frame)
         if previous is not None:
             return previous
-        notes.append(PlanException("hint_ignored", "info", f"previous schedule not used as hint: {why}"))
+        notes.append(
+            PlanException("hint_ignored", "info", f"previous schedule not used as hint: {why}")
+        )
     from oms_solvers.greedy.schedule import dispatch
 
     return dispatch(problem, options.rule)
 
 
-def solution_from_frame(problem: SchedulingProblem, frame: pd.DataFrame) -> tuple[Solution | None, str]:
+def solution_from_frame(
+    problem: SchedulingProblem, frame: pd.DataFrame
+) -> tuple[Solution | None, str]:
     """A :class:`Solution` from a ``schedule`` table, or ``None`` and the reason it does not fit.
 
     Parameters
@@ -193,7 +196,11 @@ def solution_from_frame(problem: SchedulingProblem, frame: pd.DataFrame) -> tupl
             return None, f"order {key[0]!r} step {key[1]} is not in it"
         names = [problem.workstations[a.workstation].id for a in op.alternatives]
         if row.workstation not in names:
-            return None, f"order {key[0]!r} step {key[1]}: {row.workstation!r} is not one of its workstations"
+            return (
+                None,
+                f"order {key[0]!r} step {key[1]}: "
+                f"{row.workstation!r} is not one of its workstations",
+            )
         try:
             alternative[o], unit[o] = names.index(str(row.workstation)), int(row.unit)
             start[o], end[o] = minute(row.start), minute(row.end)

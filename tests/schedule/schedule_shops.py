@@ -62,7 +62,11 @@ def solution_of(problem: SchedulingProblem, result: ScheduleResult) -> Solution:
 
 def assert_valid(dataset: Dataset | SchedulingProblem, result: ScheduleResult) -> Solution:
     """The checker finds nothing wrong with ``result`` (and the result has a schedule)."""
-    problem = dataset if isinstance(dataset, SchedulingProblem) else SchedulingProblem.from_dataset(dataset)
+    problem = (
+        dataset
+        if isinstance(dataset, SchedulingProblem)
+        else SchedulingProblem.from_dataset(dataset)
+    )
     assert result.has_schedule, result.summary()
     solution = solution_of(problem, result)  # solution_from_frame runs the checker too
     assert check_schedule(problem, solution) == []
@@ -83,7 +87,9 @@ def random_shop(seed: int, *, n_orders: int = 6) -> Dataset:
             ws["calendar"] = "DAY"
         wss.append(ws)
     shifts = [{"calendar": "DAY", "weekday": d, "start": "06:00", "end": "14:00"} for d in range(5)]
-    shifts += [{"calendar": "DAY", "weekday": d, "start": "15:00", "end": "22:00"} for d in range(5)]
+    shifts += [
+        {"calendar": "DAY", "weekday": d, "start": "15:00", "end": "22:00"} for d in range(5)
+    ]
     downtime = [{"workstation": "W0", "start": "2026-11-24T08:00", "end": "2026-11-24T12:00"}]
     routing = []
     for k in range(3):
@@ -116,4 +122,11 @@ def random_shop(seed: int, *, n_orders: int = 6) -> Dataset:
         }
         for j in range(n_orders)
     ]
-    return shop(workstations=wss, routing=routing, orders=orders, shifts=shifts, downtime=downtime, setups=setups)
+    return shop(
+        workstations=wss,
+        routing=routing,
+        orders=orders,
+        shifts=shifts,
+        downtime=downtime,
+        setups=setups,
+    )

@@ -64,7 +64,9 @@ def test_always_open_is_identity() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 23), st.integers(1, 12)), min_size=1, max_size=6),
+    st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 23), st.integers(1, 12)), min_size=1, max_size=6
+    ),
     st.integers(0, 5000),
     st.integers(1, 600),
 )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from schedule_shops import shop
 
 import oms_plan
 from oms_plan import Dataset, DatasetError, PlanningError
 from oms_plan.results import SolveStatus
 from oms_plan.schedule import SchedulingProblem, schedule_orders
-
-from schedule_shops import shop
 
 
 def test_tiny_orders_operations_and_durations(tiny: Dataset) -> None:
@@ -48,7 +47,9 @@ def test_calendar_falls_back_to_location_then_always_open(tiny: Dataset) -> None
 def test_fractional_minutes_round_up() -> None:
     ds = shop(
         workstations=[{"workstation": "M"}],
-        routing=[{"item": "X", "step": 10, "workstation": "M", "run_minutes": 0.3, "setup_minutes": 0.5}],
+        routing=[
+            {"item": "X", "step": 10, "workstation": "M", "run_minutes": 0.3, "setup_minutes": 0.5}
+        ],
         orders=[{"supply": "A", "item": "X", "quantity": 3}],
     )
     assert SchedulingProblem.from_dataset(ds).operations[0].alternatives[0].duration == 2  # 1.4 → 2
@@ -64,7 +65,9 @@ def test_routing_rows_are_chosen_for_the_order_location() -> None:
         m.add_sourcing(item="X", location=loc, method="make", lead_days=1)
     m.add_routing_step(item="X", step=10, workstation="W-P1", run_minutes=5)
     m.add_routing_step(item="X", step=10, workstation="W-P2", run_minutes=7)
-    m.add_supply(supply="A", kind="production", item="X", location="P2", quantity=1, due_date="2026-11-24")
+    m.add_supply(
+        supply="A", kind="production", item="X", location="P2", quantity=1, due_date="2026-11-24"
+    )
     p = SchedulingProblem.from_dataset(m.dataset())
     (alt,) = p.operations[0].alternatives
     assert p.workstations[alt.workstation].id == "W-P2"
@@ -88,8 +91,22 @@ def test_order_without_routing_is_reported_not_dropped() -> None:
     )
     extra = pd.DataFrame(
         [
-            {"planned_order": "PL-1", "method": "make", "item": "X", "location": "P1", "quantity": 2, "due_date": "2026-11-25"},
-            {"planned_order": "PL-2", "method": "buy", "item": "X", "location": "P1", "quantity": 2, "due_date": "2026-11-25"},
+            {
+                "planned_order": "PL-1",
+                "method": "make",
+                "item": "X",
+                "location": "P1",
+                "quantity": 2,
+                "due_date": "2026-11-25",
+            },
+            {
+                "planned_order": "PL-2",
+                "method": "buy",
+                "item": "X",
+                "location": "P1",
+                "quantity": 2,
+                "due_date": "2026-11-25",
+            },
         ]
     )
     p = SchedulingProblem.from_dataset(ds, orders=extra)
@@ -100,11 +117,50 @@ def test_order_without_routing_is_reported_not_dropped() -> None:
 @pytest.mark.parametrize(
     ("row", "match"),
     [
-        ({"planned_order": "A", "item": "X", "location": "P1", "quantity": 1, "due_date": "2026-11-24"}, "used twice"),  # duplicate id
-        ({"planned_order": "B", "item": "NOPE", "location": "P1", "quantity": 1, "due_date": "2026-11-24"}, "unknown item"),
-        ({"planned_order": "B", "item": "X", "location": "MARS", "quantity": 1, "due_date": "2026-11-24"}, "unknown location"),
-        ({"planned_order": "B", "item": "X", "location": "P1", "quantity": -1, "due_date": "2026-11-24"}, "quantity"),
-        ({"item": "X", "location": "P1", "quantity": 1, "due_date": "2026-11-24"}, "missing column"),  # no id column
+        (
+            {
+                "planned_order": "A",
+                "item": "X",
+                "location": "P1",
+                "quantity": 1,
+                "due_date": "2026-11-24",
+            },
+            "used twice",
+        ),  # duplicate id
+        (
+            {
+                "planned_order": "B",
+                "item": "NOPE",
+                "location": "P1",
+                "quantity": 1,
+                "due_date": "2026-11-24",
+            },
+            "unknown item",
+        ),
+        (
+            {
+                "planned_order": "B",
+                "item": "X",
+                "location": "MARS",
+                "quantity": 1,
+                "due_date": "2026-11-24",
+            },
+            "unknown location",
+        ),
+        (
+            {
+                "planned_order": "B",
+                "item": "X",
+                "location": "P1",
+                "quantity": -1,
+                "due_date": "2026-11-24",
+            },
+            "quantity",
+        ),
+        (
+            {"item": "X", "location": "P1", "quantity": 1, "due_date": "2026-11-24"},
+            "missing column",
+        ),  # no id column
     ],
 )
 def test_bad_extra_orders_raise_planning_error(row: dict[str, object], match: str) -> None:
@@ -129,7 +185,9 @@ def test_weights_are_configurable(one_machine: Dataset) -> None:
 def test_non_pausable_operation_longer_than_any_shift_is_infeasible_before_solving() -> None:
     ds = shop(
         workstations=[{"workstation": "OVEN", "calendar": "DAY", "pausable": False}],
-        shifts=[{"calendar": "DAY", "weekday": d, "start": "06:00", "end": "14:00"} for d in range(5)],
+        shifts=[
+            {"calendar": "DAY", "weekday": d, "start": "06:00", "end": "14:00"} for d in range(5)
+        ],
         routing=[{"item": "X", "step": 10, "workstation": "OVEN", "run_minutes": 100}],
         orders=[{"supply": "BIG", "item": "X", "quantity": 5}],
     )
@@ -150,7 +208,9 @@ def test_unusable_alternative_is_dropped_with_a_warning() -> None:
             {"workstation": "OVEN", "calendar": "DAY", "pausable": False},
             {"workstation": "BIGOVEN"},
         ],
-        shifts=[{"calendar": "DAY", "weekday": d, "start": "06:00", "end": "14:00"} for d in range(5)],
+        shifts=[
+            {"calendar": "DAY", "weekday": d, "start": "06:00", "end": "14:00"} for d in range(5)
+        ],
         routing=[
             {"item": "X", "step": 10, "workstation": "OVEN", "run_minutes": 100},
             {"item": "X", "step": 10, "workstation": "BIGOVEN", "run_minutes": 120},

@@ -10,7 +10,7 @@ from schedule_shops import ROOT, assert_valid, random_shop, shop, solution_of
 import oms_plan
 from oms_plan import Dataset, PlanningError
 from oms_plan.results import SolveStatus
-from oms_plan.schedule import SchedulingProblem, ScheduleResult, check_schedule, schedule_orders
+from oms_plan.schedule import ScheduleResult, SchedulingProblem, check_schedule, schedule_orders
 from oms_plan.schedule.result import Solution, objective_values
 
 FAST = {"time_limit": 2.0, "workers": 2}
@@ -86,7 +86,13 @@ def _families(units: int) -> Dataset:
         workstations=[{"workstation": "M", "units": units}],
         routing=[
             {"item": "A", "step": 10, "workstation": "M", "run_minutes": 10, "setup_family": "red"},
-            {"item": "B", "step": 10, "workstation": "M", "run_minutes": 10, "setup_family": "blue"},
+            {
+                "item": "B",
+                "step": 10,
+                "workstation": "M",
+                "run_minutes": 10,
+                "setup_family": "blue",
+            },
         ],
         setups=[
             {"from_family": "red", "to_family": "blue", "minutes": 60},
@@ -289,7 +295,9 @@ def test_empty_dataset_is_empty_status() -> None:
         ({"rule": "fifo"}, "rule"),
     ],
 )
-def test_bad_requests_raise_planning_error(tiny: Dataset, kwargs: dict[str, object], match: str) -> None:
+def test_bad_requests_raise_planning_error(
+    tiny: Dataset, kwargs: dict[str, object], match: str
+) -> None:
     with pytest.raises(PlanningError, match=match):
         schedule_orders(tiny, **kwargs)  # type: ignore[arg-type]
 
@@ -298,7 +306,11 @@ def test_objective_values_recomputed_by_hand(one_machine: Dataset) -> None:
     p = SchedulingProblem.from_dataset(one_machine)
     sol = Solution((0, 0), (1, 1), (600, 0), (1200, 600))
     assert check_schedule(p, sol) == []
-    assert objective_values(p, sol) == {"weighted_tardiness": 0, "makespan": 1200, "flow_time": 1800}
+    assert objective_values(p, sol) == {
+        "weighted_tardiness": 0,
+        "makespan": 1200,
+        "flow_time": 1800,
+    }
     late = Solution((0, 0), (1, 1), (0, 1000), (600, 1600))
     assert objective_values(p, late)["weighted_tardiness"] == 5 * (1600 - 1440)
 

@@ -18,10 +18,12 @@ Constraint families, in the order they are added (each a method below):
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -90,7 +92,7 @@ class ScheduleModel:
         self.op_start: list[LinearExpr] = []
         self.op_end: list[LinearExpr] = []
         self.op_vars: dict[int, tuple[cp_model.IntVar, cp_model.IntVar]] = {}
-        self.arcs: dict[tuple[int, int], list[tuple[int, int, cp_model.IntVar]]] = {}
+        self.arcs: dict[tuple[int, int], list[tuple[int, int, Any]]] = {}
         self.tardiness: list[cp_model.IntVar] = []
         self.makespan: cp_model.IntVar | None = None
         self._alternatives()
@@ -107,13 +109,15 @@ class ScheduleModel:
             single = len(op.alternatives) == 1
             for j, alt in enumerate(op.alternatives):
                 present: cp_model.IntVar | int = 1 if single else m.new_bool_var(f"use_o{o}_a{j}")
-                alts.append(self._alternative(o, j, alt.workstation, alt.duration, alt.family, present))
+                alts.append(
+                    self._alternative(o, j, alt.workstation, alt.duration, alt.family, present)
+                )
             self.alts.append(alts)
             if single:
                 self.op_start.append(alts[0].start)
                 self.op_end.append(alts[0].end)
                 continue
-            m.add_exactly_one(a.present for a in alts)  # type: ignore[misc]
+            m.add_exactly_one(a.present for a in alts)
             s = m.new_int_var(0, self.horizon, f"start_o{o}")
             e = m.new_int_var(0, self.horizon, f"end_o{o}")
             for a in alts:
@@ -123,7 +127,9 @@ class ScheduleModel:
             self.op_end.append(e)
             self.op_vars[o] = (s, e)
 
-    def _alternative(self, o: int, j: int, ws_index: int, d: int, family: int, present: cp_model.IntVar | int) -> _Alt:
+    def _alternative(
+        self, o: int, j: int, ws_index: int, d: int, family: int, present: cp_model.IntVar | int
+    ) -> _Alt:
         """Working-time interval of one alternative, mapped to clock minutes.
 
         Pausable: ``start = starts[k] + (w − cum[k])`` for the stretch ``k`` holding ``w``,
@@ -136,7 +142,11 @@ class ScheduleModel:
         limit = wt.worked(self.horizon)  # working minutes before the model horizon
         tag = f"o{o}_a{j}"
         if ws.pausable or wt.always_open:
-            dom = cp_model.Domain(0, limit - need) if limit >= need else cp_model.Domain.from_values([])
+            dom = (
+                cp_model.Domain(0, limit - need)
+                if limit >= need
+                else cp_model.Domain.from_values([])
+            )
         else:
             pieces = [
                 [int(a), int(b) - need]
@@ -149,7 +159,9 @@ class ScheduleModel:
             # bound, where every usable alternative fits: an operation always keeps one.
             dom = cp_model.Domain(0, 0)
             if isinstance(present, int):
-                raise RuntimeError(f"oms_plan bug: operation {o} does not fit before {self.horizon}")
+                raise RuntimeError(
+                    f"oms_plan bug: operation {o} does not fit before {self.horizon}"
+                )
             m.add(present == 0)
         w = m.new_int_var_from_domain(dom, f"w_{tag}")
         aux: list[_Clock] = []
@@ -169,9 +181,24 @@ class ScheduleModel:
             interval = m.new_fixed_size_interval_var(w, d, f"iv_{tag}")
         else:
             interval = m.new_optional_fixed_size_interval_var(w, d, present, f"iv_{tag}")
-        return _Alt(o, j, ws_index, d, family, present, w, start, end, interval, w_min=int(dom.min()), aux=aux)
+        return _Alt(
+            o,
+            j,
+            ws_index,
+            d,
+            family,
+            present,
+            w,
+            start,
+            end,
+            interval,
+            w_min=int(dom.min()),
+            aux=aux,
+        )
 
-    def _clock(self, pos: LinearExpr, wt: WorkingTime, tag: str, *, end: bool, aux: list[_Clock]) -> cp_model.IntVar:
+    def _clock(
+        self, pos: LinearExpr, wt: WorkingTime, tag: str, *, end: bool, aux: list[_Clock]
+    ) -> cp_model.IntVar:
         """Clock minute of working position ``pos`` (start: minute ``pos``; end: after it).
 
         One table row per stretch ``k``: ``(lo_k, hi_k, offset_k)`` with ``lo ≤ pos ≤ hi`` and
@@ -183,7 +210,11 @@ class ScheduleModel:
         rows = []
         for k in range(last):
             lo, hi = int(wt.cum[k]), int(wt.cum_end[k])
-            rows.append((lo + 1, hi, int(wt.starts[k]) - lo) if end else (lo, hi - 1, int(wt.starts[k]) - lo))
+            rows.append(
+                (lo + 1, hi, int(wt.starts[k]) - lo)
+                if end
+                else (lo, hi - 1, int(wt.starts[k]) - lo)
+            )
         lo_v = m.new_int_var(min(r[0] for r in rows), max(r[0] for r in rows), f"lo_{tag}")
         hi_v = m.new_int_var(min(r[1] for r in rows), max(r[1] for r in rows), f"hi_{tag}")
         off = m.new_int_var(min(r[2] for r in rows), max(r[2] for r in rows), f"off_{tag}")
@@ -191,7 +222,7 @@ class ScheduleModel:
         m.add(lo_v <= pos)
         m.add(pos <= hi_v)
         clock = m.new_int_var(0, self.horizon, f"clock_{tag}")
-        m.add(clock == pos + off)
+        m.add(clock - off == pos)
         aux.append(_Clock(lo_v, hi_v, off, clock, end))
         return clock
 
@@ -232,17 +263,21 @@ class ScheduleModel:
         for a in alts:
             if units == 1:
                 lit = a.present if not isinstance(a.present, int) else m.new_constant(1)
-                a.units = [lit]  # type: ignore[list-item]
+                a.units = [lit]
             else:
-                a.units = [m.new_bool_var(f"unit_o{a.op}_a{a.index}_u{u + 1}") for u in range(units)]
+                a.units = [
+                    m.new_bool_var(f"unit_o{a.op}_a{a.index}_u{u + 1}") for u in range(units)
+                ]
                 m.add(sum(a.units) == a.present)
         for u in range(units):
             ivs = [
-                m.new_optional_fixed_size_interval_var(a.w, a.duration, a.units[u], f"iv_o{a.op}_a{a.index}_u{u + 1}")
+                m.new_optional_fixed_size_interval_var(
+                    a.w, a.duration, a.units[u], f"iv_o{a.op}_a{a.index}_u{u + 1}"
+                )
                 for a in alts
             ]
             m.add_no_overlap(ivs)
-            arcs: list[tuple[int, int, cp_model.IntVar]] = [(0, 0, m.new_bool_var(f"idle_m{mi}_u{u + 1}"))]
+            arcs: list[tuple[int, int, Any]] = [(0, 0, m.new_bool_var(f"idle_m{mi}_u{u + 1}"))]
             for i, a in enumerate(alts, start=1):
                 arcs.append((0, i, m.new_bool_var(f"first_m{mi}_u{u + 1}_{i}")))
                 arcs.append((i, 0, m.new_bool_var(f"last_m{mi}_u{u + 1}_{i}")))
@@ -251,7 +286,10 @@ class ScheduleModel:
                 for k, b in enumerate(alts, start=1):
                     if a is b or a.op == b.op:
                         continue
-                    if p.operations[a.op].order == p.operations[b.op].order and p.operations[b.op].step < p.operations[a.op].step:
+                    if (
+                        p.operations[a.op].order == p.operations[b.op].order
+                        and p.operations[b.op].step < p.operations[a.op].step
+                    ):
                         continue  # b is an earlier step of the same order: it cannot follow a
                     lit = m.new_bool_var(f"next_m{mi}_u{u + 1}_{i}_{k}")
                     gap = a.duration + p.changeover(mi, a.family, b.family)
@@ -272,7 +310,9 @@ class ScheduleModel:
         self.makespan = m.new_int_var(0, self.horizon, "makespan")
         m.add_max_equality(self.makespan, completion)
         return {
-            "weighted_tardiness": sum(o.weight * t for o, t in zip(p.orders, self.tardiness, strict=True)),
+            "weighted_tardiness": sum(
+                o.weight * t for o, t in zip(p.orders, self.tardiness, strict=True)
+            ),
             "makespan": self.makespan,
             "flow_time": sum(completion) - sum(o.release for o in p.orders),
         }
@@ -281,7 +321,7 @@ class ScheduleModel:
     def hint(self, solution: Solution) -> None:
         """Replace the model's hints by ``solution`` (every decision variable hinted)."""
         p, m = self.problem, self.model
-        m.clear_hints()
+        m.clear_hints()  # type: ignore[no-untyped-call]
         for o, alts in enumerate(self.alts):
             chosen = solution.alternative[o]
             for a in alts:
@@ -311,9 +351,9 @@ class ScheduleModel:
                 for i, a in enumerate((self.alts[o][j] for o, j in p.alternatives_on[mi]), start=1)
                 if solution.alternative[a.op] == a.index and solution.unit[a.op] == u + 1
             )
-            order = [i for _, _, i in seq]
-            chosen_arcs = {(0, order[0]), (order[-1], 0)} if order else {(0, 0)}
-            chosen_arcs |= set(zip(order, order[1:], strict=False))
+            nodes = [i for _, _, i in seq]
+            chosen_arcs = {(0, nodes[0]), (nodes[-1], 0)} if nodes else {(0, 0)}
+            chosen_arcs |= set(itertools.pairwise(nodes))
             for i, k, lit in arcs:
                 if i != k or i == 0:
                     m.add_hint(lit, (i, k) in chosen_arcs)
@@ -351,9 +391,9 @@ class ScheduleModel:
             )
             free = [0] * ws.units
             for w, w_end, o in ops:
-                u = next((u for u in range(ws.units) if free[u] <= w), None)
-                if u is None:
-                    u = 0 if w == w_end else -1  # a zero-length operation occupies nothing
+                found = next((u for u in range(ws.units) if free[u] <= w), None)
+                # A zero-length operation occupies nothing: any unit will do.
+                u = found if found is not None else (0 if w == w_end else -1)
                 if u < 0:
                     raise RuntimeError(f"oms_plan bug: cumulative on {ws.id!r} exceeded at {w}")
                 if w_end > w:
@@ -377,7 +417,9 @@ _STATUS = {
 }
 
 
-def _lex_key(problem: SchedulingProblem, solution: Solution, objective: tuple[str, ...]) -> tuple[int, ...]:
+def _lex_key(
+    problem: SchedulingProblem, solution: Solution, objective: tuple[str, ...]
+) -> tuple[int, ...]:
     values = objective_values(problem, solution)
     return tuple(values[name] for name in objective)
 
@@ -413,7 +455,9 @@ def solve(problem: SchedulingProblem, options: ScheduleOptions) -> BackendOutcom
     began = time.perf_counter()
     deterministic = options.deterministic
     if problem.infeasible:
-        stats = SolverStats(NAME, SolveStatus.INFEASIBLE, runtime=time.perf_counter() - began, deterministic=True)
+        stats = SolverStats(
+            NAME, SolveStatus.INFEASIBLE, runtime=time.perf_counter() - began, deterministic=True
+        )
         return BackendOutcome(stats, None, (stats,))
     if problem.num_operations == 0:
         stats = SolverStats(NAME, SolveStatus.EMPTY, 0.0, 0.0, time.perf_counter() - began)
@@ -437,7 +481,7 @@ def solve(problem: SchedulingProblem, options: ScheduleOptions) -> BackendOutcom
         elif hint is not None:
             built.hint(hint)
         else:
-            model.clear_hints()
+            model.clear_hints()  # type: ignore[no-untyped-call]
         left = max(0.05, options.time_limit - (time.perf_counter() - began))
         solver = cp_model.CpSolver()
         params = solver.parameters
@@ -468,20 +512,31 @@ def solve(problem: SchedulingProblem, options: ScheduleOptions) -> BackendOutcom
         bound = float(solver.best_objective_bound) if status != SolveStatus.INFEASIBLE else math.nan
         if status == SolveStatus.OPTIMAL:
             bound = objective
-        stages.append(SolverStats(NAME, status, objective, bound, time.perf_counter() - t0, deterministic))
+        stages.append(
+            SolverStats(NAME, status, objective, bound, time.perf_counter() - t0, deterministic)
+        )
         if best is None:
             break  # nothing to fix for later stages
-    if hint is not None:
-        if best is None or _lex_key(problem, hint, options.objective) < _lex_key(problem, best, options.objective):
-            best = hint
+    # A valid hint is never lost: keep it when CP-SAT ended with something worse or nothing.
+    if hint is not None and (
+        best is None
+        or _lex_key(problem, hint, options.objective) < _lex_key(problem, best, options.objective)
+    ):
+        best = hint
     runtime = time.perf_counter() - began
     first = stages[0]
     if best is None:
         status = first.status
-    elif all(s.status == SolveStatus.OPTIMAL for s in stages) and len(stages) == len(options.objective):
+    elif all(s.status == SolveStatus.OPTIMAL for s in stages) and len(stages) == len(
+        options.objective
+    ):
         status = SolveStatus.OPTIMAL
     else:
         status = SolveStatus.FEASIBLE
-    objective = float(objective_values(problem, best)[options.objective[0]]) if best is not None else math.nan
+    objective = (
+        float(objective_values(problem, best)[options.objective[0]])
+        if best is not None
+        else math.nan
+    )
     overall = SolverStats(NAME, status, objective, first.bound, runtime, deterministic)
     return BackendOutcome(overall, best, tuple(stages))

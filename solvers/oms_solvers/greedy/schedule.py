@@ -16,7 +16,7 @@ import time
 
 from oms_plan.results import SolverStats, SolveStatus
 from oms_plan.schedule.options import BackendOutcome, ScheduleOptions
-from oms_plan.schedule.problem import SchedulingProblem
+from oms_plan.schedule.problem import ManufacturingOrder, SchedulingProblem
 from oms_plan.schedule.result import Solution, objective_values
 
 NAME = "greedy"
@@ -80,7 +80,9 @@ def solve(problem: SchedulingProblem, options: ScheduleOptions) -> BackendOutcom
     first = stages[0]
     overall = SolverStats(
         NAME,
-        SolveStatus.OPTIMAL if all(s.status == SolveStatus.OPTIMAL for s in stages) else SolveStatus.FEASIBLE,
+        SolveStatus.OPTIMAL
+        if all(s.status == SolveStatus.OPTIMAL for s in stages)
+        else SolveStatus.FEASIBLE,
         first.objective,
         first.bound,
         runtime,
@@ -109,7 +111,11 @@ def dispatch(problem: SchedulingProblem, rule: str = "edd") -> Solution | None:
     def best(o: int, t: int) -> _Placement | None:
         found: _Placement | None = None
         for j, alt in enumerate(ops[o].alternatives):
-            m, ws, wt = alt.workstation, problem.workstations[alt.workstation], problem.working[alt.workstation]
+            m, ws, wt = (
+                alt.workstation,
+                problem.workstations[alt.workstation],
+                problem.working[alt.workstation],
+            )
             w_ready = wt.worked(t)
             for u in range(ws.units):
                 w = wt.place(
@@ -137,16 +143,14 @@ def dispatch(problem: SchedulingProblem, rule: str = "edd") -> Solution | None:
         first_end = min(p[0] for _, _, p in options)
         conflict = [x for x in options if x[2][1] < first_end] or [min(options, key=lambda x: x[2])]
         if rule == "edd":
-            i, o, place = min(conflict, key=lambda x: (orders[x[0]].due - tail[x[1]], -orders[x[0]].weight, x[2], x[0]))
+            i, o, place = min(
+                conflict,
+                key=lambda x: (orders[x[0]].due - tail[x[1]], -orders[x[0]].weight, x[2], x[0]),
+            )
         else:
             now = min(x[2][1] for x in conflict)
-
-            def atc(x: tuple[int, int, _Placement]) -> tuple[float, int]:
-                order, p = orders[x[0]], max(1, x[2][0] - x[2][1])
-                slack = max(0, order.due - tail[x[1]] - p - now)
-                return (-(order.weight / p) * math.exp(-slack / (2.0 * mean_p)), x[0])
-
-            i, o, place = min(conflict, key=atc)
+            keys = [(_atc(orders[x[0]], x[2], tail[x[1]], now, mean_p), x[0]) for x in conflict]
+            i, o, place = conflict[keys.index(min(keys))]
         e, s, m, u, j, w = place
         alt = ops[o].alternatives[j]
         alternative[o], unit[o], start[o], end[o] = j, u + 1, s, e
@@ -156,3 +160,10 @@ def dispatch(problem: SchedulingProblem, rule: str = "edd") -> Solution | None:
         if nxt[i] == len(orders[i].operations):
             pending.remove(i)
     return Solution(tuple(alternative), tuple(unit), tuple(start), tuple(end))
+
+
+def _atc(order: ManufacturingOrder, place: _Placement, tail: int, now: int, mean_p: float) -> float:
+    """Apparent tardiness cost priority (negated, so smaller is more urgent), look-ahead k = 2."""
+    p = max(1, place[0] - place[1])
+    slack = max(0, order.due - tail - p - now)
+    return -(order.weight / p) * math.exp(-slack / (2.0 * mean_p))
