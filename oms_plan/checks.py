@@ -51,8 +51,8 @@ def check_tables(tables: Tables, settings: PlanSettings | None) -> list[Issue]:
     _check_routing(tables, issues)
     _check_calendars_and_downtime(tables, issues)
     _check_quantities(tables, issues)
-    _check_supply(tables, issues)
     if settings is not None:
+        _check_supply(tables, settings, issues)
         _check_horizon(tables, settings, issues)
     return issues
 
@@ -514,11 +514,14 @@ def _check_quantities(tables: Tables, issues: list[Issue]) -> None:
         )
 
 
-def _check_supply(tables: Tables, issues: list[Issue]) -> None:
+def _check_supply(tables: Tables, settings: PlanSettings, issues: list[Issue]) -> None:
     supply = tables.get("supply")
     if supply is None or supply.empty:
         return
-    late = _mask(supply["release_date"] > supply["due_date"])
+    # A past-due receipt released at plan start (the default) is normal: it counts as due
+    # on the first day. Only a receipt due inside the horizon is worth a look.
+    due = supply["due_date"]
+    late = _mask((supply["release_date"] > due) & (due >= pd.Timestamp(settings.start)))
     _add(
         issues,
         "supply",

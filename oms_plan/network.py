@@ -85,7 +85,16 @@ class SupplyNetwork:
         return sorted((sorted(s) for s in item_sets if s), key=lambda s: (-len(s), s[0]))
 
     def summary(self) -> dict[str, object]:
-        """Counts for ``oms-plan info``: buffers by method, edges by kind, depth, components."""
+        """Counts for ``oms-plan info``.
+
+        Returns
+        -------
+        dict[str, object]
+            ``buffers``, ``buy_buffers``, ``make_buffers``, ``workstations``, ``bom_edges``,
+            ``transfer_edges``, ``capacity_edges``, ``bom_levels`` (deepest low-level code
+            + 1; 0 without a BOM) and ``components``.
+
+        """
         kinds: dict[str, int] = {}
         for _, _, data in self.graph.edges(data=True):
             kinds[data["kind"]] = kinds.get(data["kind"], 0) + 1
@@ -105,7 +114,26 @@ class SupplyNetwork:
 
 
 def low_level_codes(bom: pd.DataFrame) -> dict[str, int]:
-    """Low-level code of every item that appears in ``bom`` (BOM must be acyclic)."""
+    """Low-level code of every item that appears in ``bom``.
+
+    Parameters
+    ----------
+    bom
+        A bom table (``parent``, ``component``); item-level, locations ignored. It must be
+        acyclic, as every validated dataset's is.
+
+    Returns
+    -------
+    dict[str, int]
+        0 for items that are no item's component; otherwise 1 + the largest code of their
+        parents, so an item used at two levels gets the deeper one.
+
+    Raises
+    ------
+    networkx.NetworkXUnfeasible
+        When the BOM has a cycle (only for unvalidated frames).
+
+    """
     graph = nx.DiGraph()
     graph.add_edges_from(zip(bom["parent"], bom["component"], strict=True))
     codes: dict[str, int] = {}
@@ -116,7 +144,19 @@ def low_level_codes(bom: pd.DataFrame) -> dict[str, int]:
 
 
 def build_network(dataset: Dataset) -> SupplyNetwork:
-    """Build the supply-network graph of ``dataset``."""
+    """Build the supply-network graph of ``dataset``.
+
+    Parameters
+    ----------
+    dataset
+        A validated dataset.
+
+    Returns
+    -------
+    SupplyNetwork
+        The graph (nodes and edges as in the module docstring) with its derived views.
+
+    """
     graph = nx.DiGraph()
     plants = set(dataset.locations.loc[lambda f: f["kind"] == "plant", "location"])
     src = dataset.sourcing
@@ -138,7 +178,15 @@ def build_network(dataset: Dataset) -> SupplyNetwork:
     for item, loc in zip(dataset.orders["item"], ship["ship_location"], strict=True):
         graph.add_node(buffer(item, loc))
 
-    makers = src.loc[src["method"] == "make", ["item", "location"]]
+    # Where a parent is made: its make rows, and where open manufacturing orders make it.
+    supply = dataset.supply
+    makers = pd.concat(
+        [
+            src.loc[src["method"] == "make", ["item", "location"]],
+            supply.loc[supply["kind"] == "production", ["item", "location"]],
+        ],
+        ignore_index=True,
+    )
     make_at: dict[str, set[str]] = makers.groupby("item")["location"].agg(set).to_dict()
     for row in dataset.bom.itertuples(index=False):
         locs = (

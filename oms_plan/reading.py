@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +86,20 @@ def _read_settings(path: Path, issues: list[Issue]) -> dict[str, Any]:
         return {}
 
 
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
 def _reason(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+    text = str(exc).strip()
+    ragged = _RAGGED.search(text)
+    if ragged:
+        expected, line, saw = (int(g) for g in ragged.groups())
+        # Line 1 is the header, so file line N is data row N - 1.
+        return f"row {line - 1} has {saw} cells but the header has {expected} columns"
+    if isinstance(exc, pd.errors.ParserWarning):
+        return "the rows have more cells than the header has columns"
+    first = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first}".rstrip(": ")
 
 
 def read_csv_table(path: Path) -> pd.DataFrame:
@@ -110,13 +123,17 @@ def read_csv_table(path: Path) -> pd.DataFrame:
         turns it into an issue.
 
     """
-    frame = pd.read_csv(
-        path,
-        dtype=str,
-        keep_default_na=False,
-        na_values=[],
-        skipinitialspace=True,
-        encoding="utf-8-sig",
-    )
+    with warnings.catch_warnings():
+        # Rows longer than the header would silently lose cells: make that an error.
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[],
+            skipinitialspace=True,
+            encoding="utf-8-sig",
+            index_col=False,
+        )
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
