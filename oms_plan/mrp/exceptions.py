@@ -20,8 +20,6 @@ Kinds and when they are raised:
     is left out of the plan.
 ``sourcing_cycle`` (warning)
     a transfer alternative would make material flow in a circle; it is not used.
-``lot_rule`` (info)
-    an ``eoq`` item without holding cost (unit_cost or holding_rate 0) is planned lot-for-lot.
 
 The ``order`` column holds the order of a line, a planned order id or a supply id.
 """
@@ -51,7 +49,6 @@ SEVERITY = {
     "no_sourcing": "error",
     "beyond_horizon": "info",
     "sourcing_cycle": "warning",
-    "lot_rule": "info",
 }
 
 
@@ -216,14 +213,6 @@ def mrp_exceptions(
             None,
             item=src["item"].iat[row],
             location=src["location"].iat[row],
-        )
-    for i in p.lots.undefined_eoq_items():
-        add(
-            "lot_rule",
-            f"item {p.item_ids[i]} has lot_rule eoq but no holding cost "
-            "(unit_cost × holding_rate = 0): planned lot-for-lot",
-            None,
-            item=p.item_ids[i],
         )
     if not rows:
         return empty_output("exceptions")

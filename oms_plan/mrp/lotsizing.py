@@ -65,20 +65,15 @@ class LotRules:
     def eoq(self, item: IntArray, gross: FloatArray, horizon_days: int) -> FloatArray:
         """EOQ of buffers of ``item`` whose horizon gross requirement is ``gross``.
 
-        D = gross · 365 / horizon_days. Items whose holding cost (holding_rate · unit_cost)
-        is zero have no finite EOQ: they get 0 here (so behave lot-for-lot) and
-        :func:`undefined_eoq_items` names them.
+        D = gross · 365 / horizon_days. Validation requires a positive holding
+        cost (holding_rate · unit_cost) for ``eoq`` items; should it be zero anyway, the
+        EOQ is taken as 0 (lot-for-lot).
         """
         holding = self.holding_rate[item] * self.unit_cost[item]
         demand = gross * (365.0 / horizon_days)
         with np.errstate(divide="ignore", invalid="ignore"):
             size = np.sqrt(2.0 * demand * self.order_cost[item] / holding)
         return np.where(holding > 0, size, 0.0)
-
-    def undefined_eoq_items(self) -> IntArray:
-        """Items with rule ``eoq`` whose EOQ is undefined (no holding cost)."""
-        bad = (self.rule == EOQ) & ~(self.holding_rate * self.unit_cost > 0)
-        return np.flatnonzero(bad)
 
     def adjust(self, item: IntArray, q: FloatArray) -> FloatArray:
         """Apply lot_min, then lot_multiple, then whole units to quantities ``q`` of ``item``."""
