@@ -376,9 +376,9 @@ def _network(rows: dict[str, list[dict[str, Any]]]) -> None:
         )  # fmt: skip
     for ws, start, end in DOWNTIME:
         rows["downtime"].append({"workstation": ws, "start": start, "end": end})
-    for a, b, minutes, ws in SETUPS:
+    for a, b, minutes, on in SETUPS:
         rows["setups"].append(
-            {"from_family": a, "to_family": b, "minutes": minutes, "workstation": ws}
+            {"from_family": a, "to_family": b, "minutes": minutes, "workstation": on}
         )
 
 
@@ -654,10 +654,10 @@ def _stock_and_supply(
         if item in hand_made or item in COVER:
             continue
         integral = item not in ("TUBE-ALU", "TUBE-STL") and not item.startswith("PAINT-")
-        on_hand = qty * rng.uniform(0.15, 0.35)
-        on_hand = float(np.ceil(on_hand)) if integral else round(on_hand, 1)
-        if on_hand > 0:
-            rows["inventory"].append({"item": item, "location": loc, "on_hand": on_hand})
+        share = qty * rng.uniform(0.15, 0.35)
+        stock = float(np.ceil(share)) if integral else round(share, 1)
+        if stock > 0:
+            rows["inventory"].append({"item": item, "location": loc, "on_hand": stock})
         made = any(s["item"] == item and s["method"] == "make" for s in rows["sourcing"])
         if not made and rng.random() < 0.6:
             amount = qty * rng.uniform(0.1, 0.25)
@@ -715,8 +715,10 @@ def _component_requirement(ds: oms_plan.Dataset) -> dict[tuple[str, str], float]
 
     def explode(item: str, qty: float) -> None:
         plant = made_at.get(item)
+        if plant is None:  # bought: nothing to explode
+            return
         for comp, per in children.get(item, []):
-            need[(comp, plant)] += qty * per  # type: ignore[index]
+            need[(comp, plant)] += qty * per
             explode(comp, qty * per)
 
     for item, qty in ds.orders.groupby("item")["quantity"].sum().items():
