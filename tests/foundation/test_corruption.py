@@ -58,8 +58,9 @@ def _built() -> dict[str, pd.DataFrame]:
     )  # fmt: skip
     for k in range(4):
         m.add_order_line(
-            order=f"SO-{k}", line=1, item="CHAIR", quantity=2 + k, requested_date=f"2026-03-{5 + k:02d}",
-            ship_to="CITY", customer="C", priority=1 + k % 3, partial_ok=bool(k % 2),
+            order=f"SO-{k}", line=1, item="CHAIR", quantity=2 + k, ship_to="CITY",
+            requested_date=f"2026-03-{5 + k:02d}", customer="C", priority=1 + k % 3,
+            partial_ok=bool(k % 2),
         )  # fmt: skip
     ds = m.dataset()
     frames = {n: f for n, f in ds.to_frames().items() if not f.empty or TABLES[n].required}
