@@ -93,6 +93,9 @@ def _check_keys(tables: Tables, issues: list[Issue]) -> None:
         # A row whose required key part could not be read was reported already; it is not
         # a duplicate of another such row. Optional key parts (a missing location meaning
         # "every plant") are values of their own.
+        columns = [frame[c].to_numpy(dtype=object) for c in key]
+        if len(set(zip(*columns, strict=True))) == len(frame):
+            continue  # the common case, found with one hash pass
         required = [c for c in key if spec.column(c).required]
         readable = ~frame[required].isna().any(axis=1).to_numpy(dtype=bool)
         keyed = frame.loc[readable, key]
