@@ -4,16 +4,18 @@ The model lives in each workstation's *working-time space* (``W(t)`` = working m
 clock minute ``t``, see :mod:`oms_plan.schedule.calendar`): an operation of ``d`` working
 minutes on workstation ``m`` is an interval ``[w, w + d)`` in ``m``'s working time, so units
 need only plain no-overlap / cumulative constraints on fixed-size intervals, whatever the
-calendar. A small table constraint per alternative maps ``w`` back to clock minutes (for
-precedence, release and due dates) when the workstation has a calendar or downtime.
-Constraint families, in the order they are added (each a method below):
+calendar. Workstations with identical working time form one *class* and share that space:
+steps on the same class are chained there directly (``w_next ≥ w_prev + d_prev``). Only
+where clock time is needed — a step that changes class, and order completions for the
+objectives — a table constraint over the stretches maps a working position back to clock
+minutes. Constraint families, in the order they are added (each a method below):
 
-1. alternatives: exactly one alternative per operation (optional intervals);
-2. calendars: start/end clock minutes from working positions (tables over stretches);
-3. precedence and release dates: steps in order, first step after release;
-4. capacity: no-overlap (1 unit), cumulative (several identical units), or one optional
+1. alternatives: exactly one alternative per operation (optional intervals); release dates
+   as lower bounds of working positions;
+2. precedence: steps in order (in working time within a class, in clock time across);
+3. capacity: no-overlap (1 unit), cumulative (several identical units), or one optional
    interval per unit with a circuit of changeovers where sequence-dependent setups apply;
-5. objectives: weighted tardiness, makespan, flow time; several = lexicographic stages.
+4. objectives: weighted tardiness, makespan, flow time; several = lexicographic stages.
 """
 
 from __future__ import annotations
@@ -53,12 +55,12 @@ class _Alt:
     family: int
     present: cp_model.IntVar | int  # 1 when the operation has only this alternative
     w: cp_model.IntVar  # start position in the workstation's working time
-    start: LinearExpr
-    end: LinearExpr
     interval: cp_model.IntervalVar
     w_min: int = 0
+    w_max: int = 0
     units: list[cp_model.IntVar] = field(default_factory=list)  # one literal per unit (setups)
     aux: list[_Clock] = field(default_factory=list)
+    clocks: dict[bool, LinearExpr] = field(default_factory=dict)  # is_end → clock minute
 
 
 @dataclass(frozen=True)
@@ -89,94 +91,98 @@ class ScheduleModel:
         self.horizon = horizon
         self.model = cp_model.CpModel()
         self.alts: list[list[_Alt]] = []
-        self.op_start: list[LinearExpr] = []
-        self.op_end: list[LinearExpr] = []
-        self.op_vars: dict[int, tuple[cp_model.IntVar, cp_model.IntVar]] = {}
+        # Working-time class of each workstation (identical stretches = same class).
+        keys: dict[tuple[bytes, bytes], int] = {}
+        self.cls = [
+            keys.setdefault((w.starts.tobytes(), w.ends.tobytes()), len(keys))
+            for w in problem.working
+        ]
+        self.op_class: list[int | None] = []
+        self.op_w: dict[int, tuple[LinearExpr, LinearExpr]] = {}  # o → (start, end) positions
+        self.op_clock: dict[tuple[int, bool], LinearExpr] = {}  # (o, is_end) → clock minute
+        self.op_vars: list[tuple[cp_model.IntVar, int, str]] = []  # op-level vars to hint
         self.arcs: dict[tuple[int, int], list[tuple[int, int, Any]]] = {}
         self.tardiness: list[cp_model.IntVar] = []
         self.makespan: cp_model.IntVar | None = None
+        self.num_tables = 0
         self._alternatives()
-        self._precedence_and_release()
+        self._precedence()
         self._capacity()
         self.objectives = self._objectives()
 
-    # -- 1 + 2: alternatives and calendars --------------------------------------------------
+    # -- 1: alternatives --------------------------------------------------------------------
     def _alternatives(self) -> None:
-        """Σ_j present[o, j] = 1; start/end of the operation = those of the present one."""
+        """Σ_j present[o, j] = 1; working position ≥ W(release) for an order's first step."""
         p, m = self.problem, self.model
+        first = {o.operations[0]: o.release for o in p.orders}
         for o, op in enumerate(p.operations):
-            alts = []
             single = len(op.alternatives) == 1
+            alts = []
             for j, alt in enumerate(op.alternatives):
                 present: cp_model.IntVar | int = 1 if single else m.new_bool_var(f"use_o{o}_a{j}")
                 alts.append(
-                    self._alternative(o, j, alt.workstation, alt.duration, alt.family, present)
+                    self._alternative(
+                        o, j, alt.workstation, alt.duration, alt.family, present, first.get(o, 0)
+                    )
                 )
             self.alts.append(alts)
-            if single:
-                self.op_start.append(alts[0].start)
-                self.op_end.append(alts[0].end)
+            classes = {self.cls[a.m] for a in alts}
+            self.op_class.append(classes.pop() if len(classes) == 1 else None)
+            if not single:
+                m.add_exactly_one(a.present for a in alts)
+            if self.op_class[o] is None:
                 continue
-            m.add_exactly_one(a.present for a in alts)
-            s = m.new_int_var(0, self.horizon, f"start_o{o}")
-            e = m.new_int_var(0, self.horizon, f"end_o{o}")
+            if single:
+                self.op_w[o] = (alts[0].w, alts[0].w + alts[0].duration)
+                continue
+            top = self.problem.working[alts[0].m].total
+            ws = m.new_int_var(0, top, f"wstart_o{o}")
+            we = m.new_int_var(0, top, f"wend_o{o}")
             for a in alts:
-                m.add(s == a.start).only_enforce_if(a.present)
-                m.add(e == a.end).only_enforce_if(a.present)
-            self.op_start.append(s)
-            self.op_end.append(e)
-            self.op_vars[o] = (s, e)
+                m.add(ws == a.w).only_enforce_if(a.present)
+                m.add(we == a.w + a.duration).only_enforce_if(a.present)
+            self.op_w[o] = (ws, we)
+            self.op_vars += [(ws, o, "wstart"), (we, o, "wend")]
 
     def _alternative(
-        self, o: int, j: int, ws_index: int, d: int, family: int, present: cp_model.IntVar | int
+        self,
+        o: int,
+        j: int,
+        ws_index: int,
+        d: int,
+        family: int,
+        present: cp_model.IntVar | int,
+        release: int,
     ) -> _Alt:
-        """Working-time interval of one alternative, mapped to clock minutes.
+        """Optional interval ``[w, w + d)`` in the workstation's working time.
 
-        Pausable: ``start = starts[k] + (w − cum[k])`` for the stretch ``k`` holding ``w``,
-        ``end = starts[k'] + (w + d − cum[k'])`` for the stretch ``k'`` where the ``d``-th
-        minute falls. Non-pausable: ``w ∈ ∪_k [cum[k], cum_end[k] − d]``, ``end = start + d``.
+        Pausable: ``w ∈ [W(release), W(horizon) − d]``; non-pausable: also
+        ``w ∈ ∪_k [cum[k], cum_end[k] − d]`` (inside one stretch).
         """
         p, m = self.problem, self.model
         ws, wt = p.workstations[ws_index], p.working[ws_index]
         need = max(d, 1)
-        limit = wt.worked(self.horizon)  # working minutes before the model horizon
-        tag = f"o{o}_a{j}"
+        lo, limit = wt.worked(release), wt.worked(self.horizon) - need
         if ws.pausable or wt.always_open:
-            dom = (
-                cp_model.Domain(0, limit - need)
-                if limit >= need
-                else cp_model.Domain.from_values([])
-            )
+            dom = cp_model.Domain(lo, limit) if limit >= lo else cp_model.Domain.from_values([])
         else:
             pieces = [
-                [int(a), int(b) - need]
+                [max(lo, int(a)), min(limit, int(b) - need)]
                 for a, b in zip(wt.cum, wt.cum_end, strict=True)
-                if b - a >= need and a <= limit - need
+                if max(lo, int(a)) <= min(limit, int(b) - need)
             ]
-            dom = cp_model.Domain.from_intervals([[a, min(b, limit - need)] for a, b in pieces])
+            dom = cp_model.Domain.from_intervals(pieces)
+        tag = f"o{o}_a{j}"
         if dom.is_empty():
             # Cannot run before the horizon, so absent. The horizon is at least the serial
             # bound, where every usable alternative fits: an operation always keeps one.
-            dom = cp_model.Domain(0, 0)
             if isinstance(present, int):
                 raise RuntimeError(
                     f"oms_plan bug: operation {o} does not fit before {self.horizon}"
                 )
+            dom = cp_model.Domain(0, 0)
             m.add(present == 0)
         w = m.new_int_var_from_domain(dom, f"w_{tag}")
-        aux: list[_Clock] = []
-        start: LinearExpr
-        end: LinearExpr
-        if wt.always_open:
-            start, end = w, w + d
-        else:
-            start = self._clock(w, wt, tag + "_s", end=False, aux=aux)
-            if d == 0:
-                end = start
-            elif ws.pausable:
-                end = self._clock(w + d, wt, tag + "_e", end=True, aux=aux)
-            else:
-                end = start + d
         if isinstance(present, int):
             interval = m.new_fixed_size_interval_var(w, d, f"iv_{tag}")
         else:
@@ -189,15 +195,64 @@ class ScheduleModel:
             family,
             present,
             w,
-            start,
-            end,
             interval,
             w_min=int(dom.min()),
-            aux=aux,
+            w_max=int(dom.max()),
         )
 
+    # -- clock minutes, created on demand ---------------------------------------------------
+    def clock(self, o: int, is_end: bool) -> LinearExpr:
+        """Clock minute of the start (or end) of operation ``o``."""
+        key = (o, is_end)
+        if key in self.op_clock:
+            return self.op_clock[key]
+        alts = self.alts[o]
+        exprs = [self._alt_clock(a, is_end) for a in alts]
+        if len(alts) == 1:
+            self.op_clock[key] = exprs[0]
+            return exprs[0]
+        var = self.model.new_int_var(0, self.horizon, f"{'end' if is_end else 'start'}_o{o}")
+        for a, e in zip(alts, exprs, strict=True):
+            self.model.add(var == e).only_enforce_if(a.present)
+        self.op_clock[key] = var
+        self.op_vars.append((var, o, "end" if is_end else "start"))
+        return var
+
+    def _alt_clock(self, a: _Alt, is_end: bool) -> LinearExpr:
+        if is_end in a.clocks:
+            return a.clocks[is_end]
+        p = self.problem
+        wt, pausable = p.working[a.m], p.workstations[a.m].pausable
+        expr: LinearExpr
+        if wt.always_open:
+            expr = a.w + a.duration if is_end else a.w
+        elif not is_end:
+            expr = self._clock(
+                a.w, wt, f"o{a.op}_a{a.index}_s", end=False, aux=a.aux, low=a.w_min, high=a.w_max
+            )
+        elif a.duration == 0:
+            expr = self._alt_clock(a, False)
+        elif pausable:
+            d = a.duration
+            tag = f"o{a.op}_a{a.index}_e"
+            expr = self._clock(
+                a.w + d, wt, tag, end=True, aux=a.aux, low=a.w_min + d, high=a.w_max + d
+            )
+        else:
+            expr = self._alt_clock(a, False) + a.duration
+        a.clocks[is_end] = expr
+        return expr
+
     def _clock(
-        self, pos: LinearExpr, wt: WorkingTime, tag: str, *, end: bool, aux: list[_Clock]
+        self,
+        pos: LinearExpr,
+        wt: WorkingTime,
+        tag: str,
+        *,
+        end: bool,
+        aux: list[_Clock],
+        low: int,
+        high: int,
     ) -> cp_model.IntVar:
         """Clock minute of working position ``pos`` (start: minute ``pos``; end: after it).
 
@@ -206,37 +261,41 @@ class ScheduleModel:
         end ``lo = cum[k] + 1``, ``hi = cum_end[k]``.
         """
         m = self.model
-        last = int((wt.starts < self.horizon).sum())
+        last = max(1, int((wt.starts < self.horizon).sum()))
+        # Only the stretches ``pos`` can reach (its domain): fewer rows, fewer literals.
         rows = []
         for k in range(last):
             lo, hi = int(wt.cum[k]), int(wt.cum_end[k])
-            rows.append(
-                (lo + 1, hi, int(wt.starts[k]) - lo)
-                if end
-                else (lo, hi - 1, int(wt.starts[k]) - lo)
-            )
+            off = int(wt.starts[k]) - lo
+            row = (lo + 1, hi, off) if end else (lo, hi - 1, off)
+            if row[1] >= low and row[0] <= high:
+                rows.append(row)
+        if not rows:  # pos cannot be in working time at all: keep one row, the model fails
+            rows.append((0, 0, 0))
         lo_v = m.new_int_var(min(r[0] for r in rows), max(r[0] for r in rows), f"lo_{tag}")
         hi_v = m.new_int_var(min(r[1] for r in rows), max(r[1] for r in rows), f"hi_{tag}")
-        off = m.new_int_var(min(r[2] for r in rows), max(r[2] for r in rows), f"off_{tag}")
-        m.add_allowed_assignments([lo_v, hi_v, off], rows)
+        off_v = m.new_int_var(min(r[2] for r in rows), max(r[2] for r in rows), f"off_{tag}")
+        m.add_allowed_assignments([lo_v, hi_v, off_v], rows)
         m.add(lo_v <= pos)
         m.add(pos <= hi_v)
         clock = m.new_int_var(0, self.horizon, f"clock_{tag}")
-        m.add(clock - off == pos)
-        aux.append(_Clock(lo_v, hi_v, off, clock, end))
+        m.add(clock - off_v == pos)
+        aux.append(_Clock(lo_v, hi_v, off_v, clock, end))
+        self.num_tables += 1
         return clock
 
-    # -- 3: precedence and release ----------------------------------------------------------
-    def _precedence_and_release(self) -> None:
-        """start[first] ≥ release; start[o_{k+1}] ≥ end[o_k] within an order."""
+    # -- 2: precedence ----------------------------------------------------------------------
+    def _precedence(self) -> None:
+        """Within an order: ``w_start[b] ≥ w_end[a]`` on one class, else ``start[b] ≥ end[a]``."""
         for order in self.problem.orders:
-            first = order.operations[0]
-            if order.release > 0:
-                self.model.add(self.op_start[first] >= order.release)
-            for a, b in zip(order.operations, order.operations[1:], strict=False):
-                self.model.add(self.op_start[b] >= self.op_end[a])
+            for a, b in itertools.pairwise(order.operations):
+                ca, cb = self.op_class[a], self.op_class[b]
+                if ca is not None and ca == cb:
+                    self.model.add(self.op_w[b][0] >= self.op_w[a][1])
+                else:
+                    self.model.add(self.clock(b, False) >= self.clock(a, True))
 
-    # -- 4: capacity ------------------------------------------------------------------------
+    # -- 3: capacity ------------------------------------------------------------------------
     def _capacity(self) -> None:
         """Per workstation: no-overlap, cumulative, or per-unit sequences with changeovers."""
         p = self.problem
@@ -286,10 +345,8 @@ class ScheduleModel:
                 for k, b in enumerate(alts, start=1):
                     if a is b or a.op == b.op:
                         continue
-                    if (
-                        p.operations[a.op].order == p.operations[b.op].order
-                        and p.operations[b.op].step < p.operations[a.op].step
-                    ):
+                    oa, ob = p.operations[a.op], p.operations[b.op]
+                    if oa.order == ob.order and ob.step < oa.step:
                         continue  # b is an earlier step of the same order: it cannot follow a
                     lit = m.new_bool_var(f"next_m{mi}_u{u + 1}_{i}_{k}")
                     gap = a.duration + p.changeover(mi, a.family, b.family)
@@ -298,11 +355,11 @@ class ScheduleModel:
             m.add_circuit(arcs)
             self.arcs[(mi, u)] = arcs
 
-    # -- 5: objectives ----------------------------------------------------------------------
+    # -- 4: objectives ----------------------------------------------------------------------
     def _objectives(self) -> dict[str, LinearExpr]:
         """Σ w_i·T_i with T_i ≥ C_i − due_i, T_i ≥ 0; C_max ≥ C_i; Σ (C_i − r_i)."""
         p, m = self.problem, self.model
-        completion = [self.op_end[o.operations[-1]] for o in p.orders]
+        completion = [self.clock(o.operations[-1], True) for o in p.orders]
         for i, (order, c) in enumerate(zip(p.orders, completion, strict=True)):
             t = m.new_int_var(0, max(0, self.horizon - order.due), f"tardy_{i}")
             m.add(t >= c - order.due)
@@ -342,9 +399,16 @@ class ScheduleModel:
                     m.add_hint(aux.hi, hi if aux.is_end else hi - 1)
                     m.add_hint(aux.offset, int(wt.starts[k]) - lo)
                     m.add_hint(aux.clock, pos + int(wt.starts[k]) - lo)
-            if o in self.op_vars:
-                m.add_hint(self.op_vars[o][0], solution.start[o])
-                m.add_hint(self.op_vars[o][1], solution.end[o])
+        for var, o, kind in self.op_vars:
+            alt = p.operations[o].alternatives[solution.alternative[o]]
+            w = p.working[alt.workstation].worked(solution.start[o])
+            value = {
+                "wstart": w,
+                "wend": w + alt.duration,
+                "start": solution.start[o],
+                "end": solution.end[o],
+            }[kind]
+            m.add_hint(var, value)
         for (mi, u), arcs in self.arcs.items():
             seq = sorted(
                 (solution.start[a.op], solution.end[a.op], i)
@@ -368,15 +432,14 @@ class ScheduleModel:
         """The schedule of the solver's best solution (units assigned where cumulative)."""
         p = self.problem
         n = p.num_operations
-        alternative, unit = [0] * n, [1] * n
-        start = [int(solver.value(self.op_start[o])) for o in range(n)]
-        end = [int(solver.value(self.op_end[o])) for o in range(n)]
+        alternative, unit, start, end = [0] * n, [1] * n, [0] * n, [0] * n
         w_of = [0] * n
         for o, alts in enumerate(self.alts):
             for a in alts:
                 if isinstance(a.present, int) or solver.boolean_value(a.present):
                     alternative[o] = a.index
                     w_of[o] = int(solver.value(a.w))
+                    start[o], end[o] = p.working[a.m].clock(w_of[o], a.duration)
                     for u, lit in enumerate(a.units):
                         if solver.boolean_value(lit):
                             unit[o] = u + 1
@@ -468,7 +531,10 @@ def solve(problem: SchedulingProblem, options: ScheduleOptions) -> BackendOutcom
         hint = None
     horizon = problem.serial_bound
     if hint is not None:
-        horizon = max(horizon, max(hint.end, default=0))
+        # A warm start bounds how late a good schedule ends: cap the horizon at 1.5 × its
+        # makespan plus a week (fewer stretches to map, tighter domains).
+        span = max(hint.end, default=0)
+        horizon = max(span, min(horizon, span + span // 2 + 7 * 1440))
     built = ScheduleModel(problem, horizon)
     model = built.model
     best: Solution | None = None
@@ -486,6 +552,11 @@ def solve(problem: SchedulingProblem, options: ScheduleOptions) -> BackendOutcom
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.random_seed = options.seed
+        if built.num_tables:
+            # Presolve expands every stretch table into literals (tens of thousands for a
+            # season of shifts) and then probes them for most of the time limit; the tables
+            # propagate well enough as they are.
+            params.cp_model_presolve = False
         params.log_search_progress = options.log
         if options.deterministic:
             params.num_workers = 1
