@@ -20,6 +20,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -67,13 +68,13 @@ def main() -> None:
             for fmt in ("csv", "parquet"):
                 folder = ds.write(Path(tmp) / fmt, format=fmt)  # type: ignore[arg-type]
                 suffix = f".{fmt}"
-                naive = _median_seconds(lambda f=folder, s=suffix: _naive(f, s), args.repeat)
-                loaded = _median_seconds(lambda f=folder: oms_plan.load(f), args.repeat)
+                naive = _median_seconds(partial(_naive, folder, suffix), args.repeat)
+                loaded = _median_seconds(partial(oms_plan.load, folder), args.repeat)
                 print(
                     f"{lines:>7} {items:>6} {rows:>8}  {fmt:<8} {naive:>8.3f} {loaded:>8.3f} "
                     f"{loaded / naive:>6.1f} {rows / loaded:>10,.0f} {lines / loaded:>9,.0f}"
                 )
-        memory = _median_seconds(lambda: oms_plan.load(frames, settings=ds.settings), args.repeat)
+        memory = _median_seconds(partial(oms_plan.load, frames, settings=ds.settings), args.repeat)
         print(
             f"{lines:>7} {items:>6} {rows:>8}  {'frames':<8} {'':>8} {memory:>8.3f} {'':>6} "
             f"{rows / memory:>10,.0f} {lines / memory:>9,.0f}"
