@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from oms_plan.mrp.lotsizing import EOQ, POQ, TOL
+from oms_plan.mrp.lotsizing import EOQ, FIXED, LOT_FOR_LOT, POQ, TOL, LotRules
 from oms_plan.mrp.problem import MAKE, TRANSFER, MrpProblem
 
 IntArray = NDArray[np.int64]
@@ -242,7 +242,16 @@ def _net_chunk(
     out: _Orders,
     state: _State,
 ) -> None:
-    """Net buffers a…b-1 (one stage) day by day; append their planned orders to ``out``."""
+    """Net buffers a…b-1 (one stage); append their planned orders to ``out``.
+
+    ``base[t]`` is the projected on-hand without planned orders and ``short[t] = safety
+    stock − base[t]`` the cumulative shortfall. Buffers whose lot rule only rounds up to a
+    quantum (lot-for-lot without lot_min: the multiple, whole units or nothing; ``fixed``
+    whose lot needs no growing split) have a closed form: cumulative planned receipts =
+    the running maximum of the shortfall rounded up to the quantum. The others (poq, eoq,
+    lot_min) are netted day by day, visiting only the days on which their gross
+    requirements can open a new shortfall.
+    """
     horizon, width = gross.shape
     lots = p.lots
     item = p.buf_item[a:b]
@@ -251,44 +260,39 @@ def _net_chunk(
     ss = p.safety_stock[a:b]
     totals = gross.sum(axis=0)
     state.gross_total[a:b] = totals
-    eoq = lots.eoq(item, totals, horizon) if (rule == EOQ).any() else None
-    poq = np.flatnonzero((rule == POQ) & plannable & (lots.lot_days[item] > 1))
-    extra = None
-    if len(poq):
-        extra = np.zeros((horizon, width))
-        extra[:, poq] = _window_extra(gross[:, poq], receipts[:, poq], lots.lot_days[item[poq]])
-    delta = receipts - gross
-    poh = p.on_hand[a:b].astype(float).copy()
-    path = np.empty((horizon, width))
-    hit_cols: list[IntArray] = []
-    hit_days: list[IntArray] = []
-    hit_lots: list[FloatArray] = []
-    for t in range(horizon):
-        poh += delta[t]
-        need = ss - poh
-        cols = np.flatnonzero((need > TOL) & plannable)
-        if len(cols):
-            n = need[cols]
-            lot, total = lots.order_quantity(
-                item[cols],
-                n,
-                window_need=None if extra is None else n + extra[t, cols],
-                eoq=None if eoq is None else eoq[cols],
-            )
-            poh[cols] += total
-            hit_cols.append(cols)
-            hit_days.append(np.full(len(cols), t, dtype=np.int64))
-            hit_lots.append(lot)
-        path[t] = poh
+    eoq = lots.eoq(item, totals, horizon)
+    base = p.on_hand[a:b][None, :] + np.cumsum(receipts - gross, axis=0)
+    short = ss[None, :] - base
+    quantum, closed = _quantum(lots, item, rule, eoq)
+    closed &= plannable
+    receipt = np.zeros((horizon, width))  # planned receipt totals per day
+    lot = np.zeros((horizon, width))  # lots before the lot_max split
+    cc = np.flatnonzero(closed)
+    if len(cc):
+        receipt[:, cc] = _closed_form(short[:, cc], quantum[cc])
+        lot[:, cc] = receipt[:, cc]
+    lc = np.flatnonzero(plannable & ~closed)
+    if len(lc):
+        _net_loop(
+            lots,
+            item[lc],
+            rule[lc],
+            eoq[lc],
+            gross[:, lc],
+            receipts[:, lc],
+            short[:, lc],
+            receipt,
+            lot,
+            lc,
+        )
+    path = base + np.cumsum(receipt, axis=0)
     _record_projection(p, a, path, ss, plannable, state)
-    if not hit_cols:
+    days, cols = np.nonzero(lot > 0)
+    if len(days) == 0:
         return
-    cols = np.concatenate(hit_cols)
-    days = np.concatenate(hit_days)
-    lot = np.concatenate(hit_lots)
     order = np.lexsort((days, cols))
-    cols, days, lot = cols[order], days[order], lot[order]
-    owner, sizes = lots.orders(item[cols], lot)
+    cols, days = cols[order], days[order]
+    owner, sizes = lots.orders(item[cols], lot[days, cols])
     buf = a + cols[owner]
     due = days[owner]
     src = _choose_source(p, buf, due)
@@ -300,6 +304,84 @@ def _net_chunk(
         po_src=src,
     )
     out.count += len(buf)
+
+
+def _quantum(
+    lots: LotRules, item: IntArray, rule: IntArray, eoq: FloatArray
+) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Per buffer: the rounding quantum (0 = none) and whether the closed form applies."""
+    mult = lots.lot_multiple[item]
+    no_min = lots.lot_min[item] <= 0
+    quantum = np.where(mult > 0, mult, np.where(lots.integral[item], 1.0, 0.0))
+    like_l4l = (
+        (rule == LOT_FOR_LOT)
+        | ((rule == POQ) & (lots.lot_days[item] <= 1))
+        | ((rule == EOQ) & (eoq <= 0))
+    )
+    closed = like_l4l & no_min
+    fixed = rule == FIXED
+    if fixed.any():
+        piece = lots.piece[item[fixed]]
+        exact = np.abs(lots.split_total(item[fixed], piece) - piece) <= TOL
+        closed[fixed] = exact
+        quantum[fixed] = piece
+    return quantum, closed
+
+
+def _closed_form(short: FloatArray, quantum: FloatArray) -> FloatArray:
+    """Planned receipts per day when every lot only rounds the shortfall up to ``quantum``."""
+    top = np.maximum.accumulate(short, axis=0)
+    q = np.where(quantum > 0, quantum, 1.0)[None, :]
+    rounded = np.where(quantum[None, :] > 0, np.ceil(top / q - TOL) * q, top)
+    cum = np.maximum(rounded, 0.0)
+    inc = np.diff(cum, axis=0, prepend=0.0)
+    # Like the day loop, a shortfall of float dust (≤ TOL) orders nothing.
+    dust = inc <= TOL
+    if dust.any():
+        inc[dust] = 0.0
+    return inc
+
+
+def _net_loop(
+    lots: LotRules,
+    item: IntArray,
+    rule: IntArray,
+    eoq: FloatArray,
+    gross: FloatArray,
+    receipts: FloatArray,
+    short: FloatArray,
+    receipt: FloatArray,
+    lot: FloatArray,
+    cols: IntArray,
+) -> None:
+    """Day-by-day netting of buffers ``cols`` whose lots depend on the path (poq, eoq, min).
+
+    A new shortfall can only open on day 0 or on a day with gross requirements, so only
+    those days are visited; ``short[t] − received`` is the net requirement.
+    """
+    poq = np.flatnonzero((rule == POQ) & (lots.lot_days[item] > 1))
+    extra = None
+    if len(poq):
+        extra = np.zeros_like(gross)
+        extra[:, poq] = _window_extra(gross[:, poq], receipts[:, poq], lots.lot_days[item[poq]])
+    use_eoq = eoq if (rule == EOQ).any() else None
+    received = np.zeros(len(cols))
+    days = np.flatnonzero(np.r_[True, (gross[1:] > 0).any(axis=1)])
+    for t in days.tolist():
+        need = short[t] - received
+        hit = np.flatnonzero(need > TOL)
+        if len(hit) == 0:
+            continue
+        n = need[hit]
+        lo, total = lots.order_quantity(
+            item[hit],
+            n,
+            window_need=None if extra is None else n + extra[t, hit],
+            eoq=None if use_eoq is None else use_eoq[hit],
+        )
+        received[hit] += total
+        receipt[t, cols[hit]] = total
+        lot[t, cols[hit]] = lo
 
 
 def _record_projection(
@@ -391,7 +473,8 @@ def _receipt_need_days(p: MrpProblem, a: int, gross: FloatArray, rsel: IntArray)
     group_base = np.maximum.accumulate(np.where(starts, before, 0.0))
     before = before - group_base
     threshold = p.on_hand[buf] + before - p.safety_stock[buf]
-    cum = np.cumsum(gross, axis=0)
-    needed = cum[:, buf - a] > threshold[None, :] + TOL
+    cols, inverse = np.unique(buf - a, return_inverse=True)
+    cum = np.cumsum(gross[:, cols], axis=0)
+    needed = cum[:, inverse] > threshold[None, :] + TOL
     need_day: IntArray = np.where(needed.any(axis=0), needed.argmax(axis=0), horizon)
     return need_day.astype(np.int64)

@@ -46,7 +46,9 @@ def test_random_plans_match_the_loop_and_keep_the_invariants(ds):
     # Projected on-hand never below safety stock where supply was free to be planned.
     proj = result.projection
     sourced = set(zip(ds.sourcing["item"], ds.sourcing["location"], strict=True))
-    free = proj[[(i, loc) in sourced for i, loc in zip(proj["item"], proj["location"])]]
+    free = proj[
+        [(i, loc) in sourced for i, loc in zip(proj["item"], proj["location"], strict=True)]
+    ]
     assert (free["on_hand"] >= free["item"].map(items["safety_stock"]) - 1e-6).all()
     assert problem.num_buffers * ds.horizon_days == len(proj)
     # Planned quantities respect min, max, multiple and whole units.

@@ -64,7 +64,9 @@ def test_elsbeth_planned_receipts_are_offset_by_lead_time(elsbeth):
     gap = (po["due_date"] - po["release_date"]).dt.days
     assert (gap == po["item"].map(lead)).all()
     # Receipts land in the periods of the net requirements: tables 5 and 7, top 6, legs 4, 6.
-    due = {(i, (d.date() - START).days + 1) for i, d in zip(po["item"], po["due_date"])}
+    due = {
+        (i, (d.date() - START).days + 1) for i, d in zip(po["item"], po["due_date"], strict=True)
+    }
     assert due == {("TABLE", 5), ("TABLE", 7), ("TOP", 6), ("LEG", 4), ("LEG", 6)}
 
 
