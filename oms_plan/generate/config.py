@@ -98,11 +98,11 @@ def default_bom_levels(items: int) -> int:
 
 
 def default_workstations(items: int, bom_levels: int, plants: int) -> int:
-    """About one workstation per 25 made items, at least two per plant's worth, at most 200."""
+    """About one workstation per 15 made items, at least 3 and one per plant, at most 200."""
     if bom_levels < 2:
         return 0
     made = int(items * 0.6)
-    return int(min(MAX_WORKSTATIONS, max(2, plants, round(made / 25))))
+    return int(min(MAX_WORKSTATIONS, max(3, plants, round(made / 15))))
 
 
 def resolve_config(

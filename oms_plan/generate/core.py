@@ -165,7 +165,7 @@ def generate_dataset(
     committed_share
         Share of order lines that carry a promised date (0 to 1; default 0.3).
     workstations
-        Workstations over all plants (≥ 0; default one per 25 made items, up to 200).
+        Workstations over all plants (≥ 0; default one per 15 made items, 3 to 200).
     start
         Plan start (default 2026-11-23).
 
