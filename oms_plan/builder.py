@@ -113,8 +113,9 @@ class Model:
         out = {}
         for name, rows in self._rows.items():
             if rows or TABLES[name].required:
+                # An empty required table still has the contract's columns.
                 columns = list(dict.fromkeys(k for row in rows for k in row))
-                out[name] = pd.DataFrame(rows, columns=columns or list(TABLES[name].key))
+                out[name] = pd.DataFrame(rows, columns=columns or list(TABLES[name].column_names))
         return out
 
     def dataset(self) -> Dataset:

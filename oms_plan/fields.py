@@ -250,6 +250,9 @@ def _coerce_column(
     labels: KeyLabels,
 ) -> tuple[pd.Series, list[Issue]]:
     series = series.reset_index(drop=True)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # Dictionary-encoded Parquet columns: read the values, not the codes.
+        series = series.astype(object)
     blank = _blank_mask(series)
     issues: list[Issue] = []
     cells = series.to_numpy(dtype=object)

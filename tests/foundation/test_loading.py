@@ -210,3 +210,19 @@ def test_model_checks_its_settings() -> None:
         m.dataset()
     with pytest.raises(TypeError, match="unknown column"):
         m.add_item(item="Y", colour="red")
+
+
+def test_empty_required_table_from_the_builder() -> None:
+    m = Model(start="2026-01-05", horizon_days=7)
+    m.add_item(item="X")
+    m.add_location(location="L", kind="plant")
+    assert m.dataset().num_rows()["sourcing"] == 0  # present (with its columns) but empty
+
+
+def test_categorical_columns_read_their_values(tiny: Dataset) -> None:
+    frames = tiny.to_frames()
+    frames["orders"]["item"] = frames["orders"]["item"].astype("category")
+    assert oms_plan.load(frames, settings=tiny.settings).to_json() == tiny.to_json()
+    frames["orders"]["ship_to"] = pd.Categorical(["NORTH", " ", "SOUTH", "EAST", "SOUTH", "EAST"])
+    with pytest.raises(oms_plan.DatasetError, match="ship_to is empty"):
+        oms_plan.load(frames, settings=tiny.settings)
