@@ -73,43 +73,41 @@ def check_allocation(
     start = pd.Timestamp(dataset.start)
     h = dataset.horizon_days
     orders = dataset.orders.copy()
-    orders["lkey"] = list(zip(orders["order"].astype(str), orders["line"].astype(str), strict=True))
-    line_of: dict[tuple[str, str], dict[str, object]] = {
-        k: rec for k, rec in zip(orders["lkey"], orders.to_dict("records"), strict=True)
-    }
-    integral = dict(zip(dataset.items["item"], dataset.items["integral"], strict=True))
-    lane = {
-        (f, t): int(d)
-        for f, t, d in zip(
-            dataset.lanes["from_location"], dataset.lanes["to"], dataset.lanes["transit_days"],
-            strict=True,
-        )
-    }
+    orders["lkey"] = orders["order"].astype(str) + "\x1f" + orders["line"].astype(str)
     p = promises.copy()
-    p["lkey"] = list(zip(p["order"].astype(str), p["line"].astype(str), strict=True))
-    ships = p.loc[p["status"] != "short"]
+    p["lkey"] = p["order"].astype(str) + "\x1f" + p["line"].astype(str)
+    unknown = sorted(set(p["lkey"]) - set(orders["lkey"]))
+    for key in unknown[:20]:
+        v.append(f"promises name unknown order line {key.replace(chr(31), '/')}")
+    o = orders.rename(columns=lambda c: f"o_{c}" if c != "lkey" else c)
+    p = p.merge(o, on="lkey", how="inner")
+    ships = p.loc[p["status"] != "short"].copy()
     short = p.loc[p["status"] == "short"]
 
-    for key in sorted(set(p["lkey"]) - set(line_of)):
-        v.append(f"promises name unknown order line {key}")
-    for r in short.itertuples():
-        if pd.notna(r.location) or pd.notna(r.ship_date) or pd.notna(r.delivery_date):
-            v.append(f"{r.lkey}: short row has a location or dates")
-    for r in ships.itertuples():
-        _check_shipment(r, line_of, lane, start, h, integral, v)
+    bad = short["location"].notna() | short["ship_date"].notna() | short["delivery_date"].notna()
+    _report(v, short.loc[bad], "short row has a location or dates")
+    _check_shipments(dataset, ships, start, h, v)
 
-    shipped = ships.groupby("lkey")["quantity"].sum()
-    shorted = short.groupby("lkey")["quantity"].sum()
-    planned = set(p["lkey"])
-    for key, row in line_of.items():
-        if key not in planned:
-            continue
-        s, q = float(shipped.get(key, 0.0)), float(row["quantity"])
-        if s > q + _TOL:
-            v.append(f"{key}: ships {s} > ordered {q}")
-        if abs(s + float(shorted.get(key, 0.0)) - q) > _TOL:
-            v.append(f"{key}: shipped {s} + short {float(shorted.get(key, 0.0))} ≠ ordered {q}")
-        _check_line_rules(key, row, ships.loc[ships["lkey"] == key], v)
+    lines = p.groupby("lkey", sort=False).agg(ordered=("o_quantity", "first"))
+    lines["shipped"] = ships.groupby("lkey")["quantity"].sum()
+    lines["short"] = short.groupby("lkey")["quantity"].sum()
+    lines["n"] = ships.groupby("lkey").size()
+    lines = lines.fillna({"shipped": 0.0, "short": 0.0, "n": 0})
+    over = lines["shipped"] > lines["ordered"] + _TOL
+    _report(v, lines.loc[over].reset_index(), "ships more than ordered")
+    mismatch = (lines["shipped"] + lines["short"] - lines["ordered"]).abs() > _TOL
+    _report(v, lines.loc[mismatch].reset_index(), "shipped + short ≠ ordered")
+    rules = orders.set_index("lkey").loc[lines.index]
+    partial = ~rules["partial_ok"].astype(bool)
+    whole_bad = partial & (lines["n"] > 0) & (
+        (lines["n"] > 1) | ((lines["shipped"] - lines["ordered"]).abs() > _TOL)
+    )
+    _report(v, lines.loc[whole_bad].reset_index(), "partial_ok=false but not one whole shipment")
+    max_ship = rules["max_shipments"]
+    too_many = max_ship.notna() & (lines["n"] > max_ship.fillna(0))
+    _report(v, lines.loc[too_many.astype(bool)].reset_index(), "more shipments than max_shipments")
+    min_ship = np.minimum(ships["o_min_shipment"], ships["o_quantity"])
+    _report(v, ships.loc[ships["quantity"] < min_ship - _TOL], "shipment below min_shipment")
     _check_ship_complete(orders, ships, p, v)
     _check_stock(dataset, ships, start, h, v)
     if quotas:
@@ -117,81 +115,76 @@ def check_allocation(
     return CheckReport(tuple(v))
 
 
-def _check_shipment(
-    r: object,
-    line_of: Mapping[tuple[str, str], Mapping[str, object]],
-    lane: dict[tuple[str, str], int],
-    start: pd.Timestamp,
-    h: int,
-    integral: Mapping[str, bool],
-    v: list[str],
+def _report(v: list[str], rows: pd.DataFrame, what: str, limit: int = 20) -> None:
+    """Add one violation per offending row (the first ``limit``, then a count)."""
+    if rows.empty:
+        return
+    for key in rows["lkey"].head(limit):
+        v.append(f"order/line {str(key).replace(chr(31), '/')}: {what}")
+    if len(rows) > limit:
+        v.append(f"... and {len(rows) - limit} more: {what}")
+
+
+def _check_shipments(
+    dataset: Dataset, ships: pd.DataFrame, start: pd.Timestamp, h: int, v: list[str]
 ) -> None:
-    key = r.lkey  # type: ignore[attr-defined]
-    if key not in line_of:
-        return
-    line: Mapping[str, Any] = line_of[key]
-    qty = float(r.quantity)  # type: ignore[attr-defined]
-    if qty <= 0:
-        v.append(f"{key}: shipment of {qty}")
-    if integral.get(line["item"], True) and abs(qty - round(qty)) > _TOL:
-        v.append(f"{key}: fractional quantity {qty} of integral item {line['item']!r}")
-    if r.item != line["item"]:  # type: ignore[attr-defined]
-        v.append(f"{key}: item {r.item!r} ≠ ordered {line['item']!r}")  # type: ignore[attr-defined]
-    loc = r.location  # type: ignore[attr-defined]
-    if line["location"] is not None and loc != line["location"]:
-        v.append(f"{key}: ships from {loc!r}, the line names {line['location']!r}")
-    transit = lane.get((loc, line["ship_to"]))
-    if transit is None:
-        v.append(f"{key}: no lane from {loc!r} to {line['ship_to']!r}")
-        return
-    ship_day = int((pd.Timestamp(r.ship_date) - start).days)  # type: ignore[attr-defined]
-    if not 0 <= ship_day < h:
-        v.append(f"{key}: ship date {r.ship_date} outside the horizon")  # type: ignore[attr-defined]
-    delivery = pd.Timestamp(r.ship_date) + pd.Timedelta(days=transit)  # type: ignore[attr-defined]
-    if pd.Timestamp(r.delivery_date) != delivery:  # type: ignore[attr-defined]
-        v.append(f"{key}: delivery {r.delivery_date} ≠ ship date + {transit} days")  # type: ignore[attr-defined]
-    late = max(int((delivery - pd.Timestamp(line["requested_date"])).days), 0)
-    if int(r.days_late) != late:  # type: ignore[attr-defined]
-        v.append(f"{key}: days_late {r.days_late} ≠ {late}")  # type: ignore[attr-defined]
-    if r.status != ("late" if late > 0 else "on_time"):  # type: ignore[attr-defined]
-        v.append(f"{key}: status {r.status!r} with {late} days late")  # type: ignore[attr-defined]
-    max_late = line["max_days_late"]
-    if pd.notna(max_late) and late > int(max_late):
-        v.append(f"{key}: {late} days late > max_days_late {int(max_late)}")
-
-
-def _check_line_rules(key: object, line: Mapping[str, Any], rows: pd.DataFrame, v: list[str]) -> None:
-    q = float(line["quantity"])
-    total = float(rows["quantity"].sum())
-    if not bool(line["partial_ok"]) and len(rows):
-        if len(rows) > 1 or abs(total - q) > _TOL:
-            v.append(f"{key}: partial_ok=false but ships {total} of {q} in {len(rows)} shipment(s)")
-    min_ship = min(float(line["min_shipment"]), q)
-    if min_ship > 0 and len(rows) and float(rows["quantity"].min()) < min_ship - _TOL:
-        v.append(f"{key}: shipment below min_shipment {min_ship}")
-    max_ship = line["max_shipments"]
-    if pd.notna(max_ship) and len(rows) > int(max_ship):
-        v.append(f"{key}: {len(rows)} shipments > max_shipments {int(max_ship)}")
+    """Row rules of every shipment: quantity, item, location, lane, dates, lateness."""
+    integral = dict(zip(dataset.items["item"], dataset.items["integral"], strict=True))
+    lanes = dataset.lanes.rename(
+        columns={"from_location": "location", "to": "o_ship_to", "transit_days": "transit"}
+    )[["location", "o_ship_to", "transit"]]
+    s = ships.merge(lanes, on=["location", "o_ship_to"], how="left")
+    qty = s["quantity"].astype(float)
+    _report(v, s.loc[qty <= 0], "shipment quantity ≤ 0")
+    whole_item = s["o_item"].map(integral).fillna(True).astype(bool)
+    _report(v, s.loc[whole_item & ((qty - qty.round()).abs() > _TOL)], "fractional units")
+    _report(v, s.loc[s["item"] != s["o_item"]], "item differs from the order line")
+    fixed = s["o_location"].notna() & (s["location"] != s["o_location"])
+    _report(v, s.loc[fixed], "ships from another location than the line names")
+    _report(v, s.loc[s["transit"].isna()], "no lane from the location to the line's region")
+    s = s.loc[s["transit"].notna()]
+    ship_day = (pd.to_datetime(s["ship_date"]) - start).dt.days
+    _report(v, s.loc[(ship_day < 0) | (ship_day >= h)], "ship date outside the horizon")
+    delivery = pd.to_datetime(s["ship_date"]) + pd.to_timedelta(s["transit"], unit="D")
+    _report(v, s.loc[pd.to_datetime(s["delivery_date"]) != delivery], "delivery ≠ ship + transit")
+    late = (delivery - pd.to_datetime(s["o_requested_date"])).dt.days.clip(lower=0)
+    _report(v, s.loc[s["days_late"].astype(float) != late], "days_late inconsistent")
+    status = np.where(late > 0, "late", "on_time")
+    _report(v, s.loc[s["status"].to_numpy() != status], "status inconsistent with lateness")
+    max_late = s["o_max_days_late"]
+    too_late = max_late.notna() & (late > max_late.fillna(0))
+    _report(v, s.loc[too_late.astype(bool)], "later than max_days_late")
 
 
 def _check_ship_complete(
     orders: pd.DataFrame, ships: pd.DataFrame, p: pd.DataFrame, v: list[str]
 ) -> None:
-    planned = set(p["lkey"])
-    for order, lines in orders.groupby("order", sort=True):
-        if not lines["ship_complete"].any():
-            continue
-        keys = [k for k in lines["lkey"] if k in planned]
-        rows = ships.loc[ships["lkey"].isin(keys)]
-        if rows.empty:
-            continue
-        qty = dict(zip(lines["lkey"], lines["quantity"], strict=True))
-        got = rows.groupby("lkey")["quantity"].sum()
-        whole = all(abs(float(got.get(k, 0.0)) - float(qty[k])) <= _TOL for k in keys)
-        together = rows[["location", "ship_date"]].drop_duplicates().shape[0] == 1
-        single = rows.groupby("lkey").size().max() == 1
-        if not (whole and together and single):
-            v.append(f"order {order!r}: ship_complete but lines do not ship whole and together")
+    """Orders with ship_complete: every planned line whole, one location, one day — or none."""
+    sc = set(orders.loc[orders["ship_complete"].astype(bool), "order"])
+    if not sc:
+        return
+    planned = p.loc[p["order"].isin(sc)].drop_duplicates("lkey")
+    rows = ships.loc[ships["order"].isin(sc)]
+    if rows.empty:
+        return
+    per_line = rows.groupby("lkey").agg(
+        order=("order", "first"), got=("quantity", "sum"), n=("quantity", "size"),
+        ordered=("o_quantity", "first"),
+    )
+    line_ok = (per_line["n"] == 1) & ((per_line["got"] - per_line["ordered"]).abs() <= _TOL)
+    by_order = pd.DataFrame(
+        {
+            "lines_ok": line_ok.groupby(per_line["order"]).sum(),
+            "shipped_lines": per_line.groupby("order").size(),
+            "keys": rows.groupby("order")[["location", "ship_date"]].apply(
+                lambda f: len(f.drop_duplicates())
+            ),
+        }
+    )
+    by_order["planned"] = planned.groupby("order").size()
+    bad = (by_order["lines_ok"] != by_order["planned"]) | (by_order["keys"] != 1)
+    for order in by_order.index[bad][:20]:
+        v.append(f"order {order!r}: ship_complete but lines do not ship whole and together")
 
 
 def _check_stock(
@@ -200,27 +193,24 @@ def _check_stock(
     """Per item@location and day: cumulative receipts − cumulative shipments ≥ 0."""
     events = supply_events(dataset)
     events = events.loc[~events["beyond_horizon"].astype(bool)]
-    supply = events.groupby(["item", "location", "day"])["quantity"].sum()
-    taken = ships.assign(day=(pd.to_datetime(ships["ship_date"]) - start).dt.days)
-    taken = taken.groupby(["item", "location", "day"])["quantity"].sum()
-    buffers = sorted(set(taken.index.droplevel("day")))
-    for item, loc in buffers:
-        rec = np.zeros(h)
-        out = np.zeros(h)
-        if (item, loc) in supply.index.droplevel("day"):
-            s = supply.loc[(item, loc)]
-            np.add.at(rec, s.index.to_numpy(dtype=np.int64), s.to_numpy(dtype=float))
-        t = taken.loc[(item, loc)]
-        days = np.clip(t.index.to_numpy(dtype=np.int64), 0, h - 1)
-        np.add.at(out, days, t.to_numpy(dtype=float))
-        balance = np.cumsum(rec) - np.cumsum(out)
-        bad = np.flatnonzero(balance < -_TOL)
-        if len(bad):
-            d = int(bad[0])
-            v.append(
-                f"{item!r} at {loc!r}: ships {np.cumsum(out)[d]:g} by "
-                f"{(start + pd.Timedelta(days=d)).date()} but only {np.cumsum(rec)[d]:g} exist"
-            )
+    rec = events[["item", "location", "day", "quantity"]]
+    out = pd.DataFrame(
+        {
+            "item": ships["item"],
+            "location": ships["location"],
+            "day": (pd.to_datetime(ships["ship_date"]) - start).dt.days.clip(0, h - 1),
+            "quantity": -ships["quantity"].astype(float),
+        }
+    )
+    net = pd.concat([rec, out], ignore_index=True)
+    net = net.groupby(["item", "location", "day"], sort=True)["quantity"].sum().reset_index()
+    net["balance"] = net.groupby(["item", "location"], sort=False)["quantity"].cumsum()
+    bad = net.loc[net["balance"] < -_TOL].drop_duplicates(["item", "location"])
+    for r in bad.head(20).itertuples():
+        date = (start + pd.Timedelta(days=int(r.day))).date()
+        v.append(
+            f"{r.item!r} at {r.location!r}: by {date} ships {-r.balance:g} more than exists"
+        )
 
 
 def _check_quotas(

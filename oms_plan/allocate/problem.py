@@ -238,11 +238,22 @@ class AllocationProblem:
         """Per component: whether a side constraint or a quota makes it a MIP."""
         needs = np.zeros(self.num_components, dtype=bool)
         needs[self.line_component[self.line_needs_mip]] = True
+        return needs | self.component_has_quota()
+
+    def component_has_quota(self) -> np.ndarray:
+        """Per component: whether a quota constrains some of its lines."""
+        has = np.zeros(self.num_components, dtype=bool)
         if len(self.quota_item):
             quota_items = np.zeros(len(self.item_ids), dtype=bool)
             quota_items[self.quota_item] = True
-            needs[self.line_component[quota_items[self.line_item]]] = True
-        return needs
+            has[self.line_component[quota_items[self.line_item]]] = True
+        return has
+
+    def component_options(self) -> np.ndarray:
+        """Number of options per component."""
+        return np.bincount(
+            self.line_component[self.opt_line], minlength=self.num_components
+        ).astype(np.int64)
 
     def describe_line(self, j: int) -> str:
         """``order 'SO-1' line '2'`` for planned line ``j``."""
@@ -555,43 +566,48 @@ def _together_options(
     """
     keep = line_together[opts["line"]] < 0
     out = {k: [v[keep]] for k, v in opts.items()}
-    tog = [np.full(int(keep.sum()), -1, dtype=np.int64)]
+    rows_l: list[tuple[int, int, int, int, int, float, int]] = []
     next_key = 0
-    groups = np.unique(line_together[line_together >= 0])
-    for g in groups:
-        members = np.flatnonzero(line_together == g)
-        in_group = np.isin(c_line, members)
-        locs_per_line = [set(buf_loc[c_buf[in_group & (c_line == j)]].tolist()) for j in members]
-        common = sorted(set.intersection(*locs_per_line)) if locs_per_line else []
+    # Candidate rows are sorted by line: slice them per line instead of scanning.
+    lo = np.searchsorted(c_line, np.arange(len(line_together)), side="left")
+    hi = np.searchsorted(c_line, np.arange(len(line_together)), side="right")
+    n_buf = len(buf_first)
+    buf_end = np.searchsorted(iv_buffer, np.arange(n_buf), side="right")
+    members_of: dict[int, list[int]] = {}
+    for j in np.flatnonzero(line_together >= 0):
+        members_of.setdefault(int(line_together[j]), []).append(int(j))
+    for _g, members in sorted(members_of.items()):
+        per_line = [{int(buf_loc[c_buf[r]]): r for r in range(lo[j], hi[j])} for j in members]
+        common = sorted(set.intersection(*(set(d) for d in per_line)))
         for loc in common:
-            rows = np.flatnonzero(in_group & (buf_loc[c_buf] == loc))
+            rows = [d[loc] for d in per_line]
             days: set[int] = set()
             for r in rows:
                 days.add(int(max(requested[c_line[r]] - c_transit[r], 0)))
-                b = c_buf[r]
-                days.update(int(d) for d in iv_day[iv_buffer == b])
+                b = int(c_buf[r])
+                days.update(iv_day[buf_first[b] : buf_end[b]].tolist())
             for day in sorted(d for d in days if d < h):
                 entries = []
                 for r in rows:
-                    j, b = c_line[r], c_buf[r]
+                    j, b = int(c_line[r]), int(c_buf[r])
                     p = int(np.searchsorted(key_iv, b * (h + 1) + day, side="right") - 1)
                     if p < buf_first[b]:
                         break
                     late = max(day + int(c_transit[r]) - int(requested[j]), 0)
                     if max_late[j] >= 0 and late > max_late[j]:
                         break
-                    entries.append((j, p, int(c_transit[r]), late, float(c_cost[r])))
+                    entries.append((j, p, day, int(c_transit[r]), late, float(c_cost[r]), next_key))
                 if len(entries) != len(members):
                     continue
-                for j, p, transit, late, cost in entries:
-                    out["line"].append(np.array([j], dtype=np.int64))
-                    out["iv"].append(np.array([p], dtype=np.int64))
-                    out["day"].append(np.array([day], dtype=np.int64))
-                    out["transit"].append(np.array([transit], dtype=np.int64))
-                    out["late"].append(np.array([late], dtype=np.int64))
-                    out["cost"].append(np.array([cost], dtype=float))
-                    tog.append(np.array([next_key], dtype=np.int64))
+                rows_l.extend(entries)
                 next_key += 1
+    tog = [np.full(int(keep.sum()), -1, dtype=np.int64)]
+    if rows_l:
+        arr = np.array([e[:5] for e in rows_l], dtype=np.int64)
+        for col, name in enumerate(("line", "iv", "day", "transit", "late")):
+            out[name].append(arr[:, col])
+        out["cost"].append(np.array([e[5] for e in rows_l], dtype=float))
+        tog.append(np.array([e[6] for e in rows_l], dtype=np.int64))
     merged = {k: np.concatenate(v) for k, v in out.items()}
     together = np.concatenate(tog)
     order = np.lexsort((merged["day"], merged["iv"], merged["line"]))

@@ -217,31 +217,38 @@ def _broken(
     problem: AllocationProblem, flows: np.ndarray, promises: pd.DataFrame, protect: bool
 ) -> list[PlanException]:
     """One ``broken_commitment`` per promised line not fully delivered by its promised date."""
-    kept = np.bincount(problem.opt_line, weights=flows * problem.opt_keep, minlength=problem.num_lines)
+    del promises
+    kept = np.bincount(
+        problem.opt_line, weights=flows * problem.opt_keep, minlength=problem.num_lines
+    )
     broken = np.flatnonzero(problem.line_has_promise & (kept < problem.line_qty))
     if not len(broken):
         return []
+    binding_short, binding_opt = _bindings(problem, flows)
+    filled = np.bincount(problem.opt_line, weights=flows, minlength=problem.num_lines)
+    lo = np.searchsorted(problem.opt_line, broken, side="left")
+    hi = np.searchsorted(problem.opt_line, broken, side="right")
     start = pd.Timestamp(problem.start)
-    by_key = promises.groupby(["order", "line"], sort=False)
     out: list[PlanException] = []
-    for j in broken:
+    for j, a, b in zip(broken, lo, hi, strict=True):
+        used = np.arange(a, b)[flows[a:b] > 0]
         order = problem.order_ids[problem.line_order[j]]
         line = str(problem.line_id[j])
-        rows = by_key.get_group((order, line))
-        late = rows.loc[rows["status"] != "on_time"]
         promised = start + pd.Timedelta(days=int(problem.line_promised[j]))
         scale = problem.item_scale[problem.line_item[j]]
         missing = (problem.line_qty[j] - kept[j]) / scale
-        reasons = sorted(set(late["binding"].dropna().astype(str)))
-        why = ", ".join(reasons) or "stock"
+        late = used[~problem.opt_keep[used]]
+        reasons = {str(x) for x in binding_opt[late]}
+        if filled[j] < problem.line_qty[j]:
+            reasons.add(str(binding_short[j]))
+        why = ", ".join(sorted(reasons)) or "stock"
         if not protect:
             why += " (commitment protection was off)"
-        last = rows["delivery_date"].max()
-        when = (
-            f"last delivery {last.date().isoformat()}"
-            if pd.notna(last)
-            else "nothing delivered"
-        )
+        if len(used):
+            last = int((problem.opt_day[used] + problem.opt_transit[used]).max())
+            when = f"last delivery {(start + pd.Timedelta(days=last)).date().isoformat()}"
+        else:
+            when = "nothing delivered"
         out.append(
             PlanException(
                 kind="broken_commitment",

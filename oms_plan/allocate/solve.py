@@ -23,6 +23,9 @@ log = logging.getLogger("oms_plan")
 
 #: Default seconds for the MIP back-ends (all stages, all components).
 DEFAULT_TIME_LIMIT = 30.0
+#: Components with side constraints up to this many options go to CP-SAT (proven optimal
+#: within the time limit); larger ones to the flow relaxation-and-repair (gap reported).
+MIP_MAX_OPTIONS = 20_000
 
 
 def allocate_stock(
@@ -155,11 +158,22 @@ def _dispatch(
             problem, stages, components=mask, time_limit=time_limit, workers=workers
         )
         return [(answer, mask)]
-    mip = problem.component_needs_mip() | (policy is Policy.FAIR_SHARE)
+    side = problem.component_needs_mip()
+    exact_mip = (
+        problem.component_has_quota()
+        | (side & (problem.component_options() <= MIP_MAX_OPTIONS))
+        | (policy is Policy.FAIR_SHARE)
+    )
+    mip = side | exact_mip
     out: list[tuple[BackendAnswer, np.ndarray]] = []
     if (~mip).any():
         flow = _backend("flow")
         out.append((flow.solve(problem, stages, components=~mip), ~mip))
+    repair = mip & ~exact_mip
+    if repair.any():
+        flow = _backend("flow")
+        out.append((flow.solve(problem, stages, components=repair, repair=True), repair))
+    mip = exact_mip
     if mip.any():
         cpsat = _backend("cpsat")
         limit = None if time_limit is None else max(0.1, time_limit - _elapsed(out))

@@ -23,6 +23,7 @@ overflows and nothing is approximate: every stage is proven optimal.
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -104,8 +105,15 @@ def solve(
     time_limit: float | None = None,
     workers: int = 1,
     hint: np.ndarray | None = None,
+    repair: bool = False,
 ) -> BackendAnswer:
     """Solve ``stages`` lexicographically on the selected components, exactly.
+
+    With ``repair``, components with side constraints are solved as well: the network
+    relaxation (side constraints dropped) is solved exactly, the side-constrained lines
+    keep only the part of it they may (see :func:`_repair`), and the other lines are
+    re-solved exactly around them. The relaxation's stage values bound the answer: stages
+    equal to it are proven optimal, and the first stage below it carries the gap.
 
     Parameters
     ----------
@@ -132,13 +140,45 @@ def solve(
     del time_limit, workers, hint
     started = time.perf_counter()
     comps = np.ones(problem.num_components, dtype=bool) if components is None else components
-    _check_supported(problem, stages, comps)
+    _check_supported(problem, stages, comps, repair)
+    if repair and (problem.component_needs_mip() & comps).any():
+        return _solve_repaired(problem, stages, comps, started)
+    flows_all, outcomes = _lexicographic(problem, stages, comps, None)
+    return BackendAnswer(
+        solver=NAME,
+        flows=flows_all,
+        stages=tuple(outcomes),
+        status=SolveStatus.OPTIMAL,
+        runtime=time.perf_counter() - started,
+    )
+
+
+def _lexicographic(
+    problem: AllocationProblem,
+    stages: list[Stage],
+    comps: np.ndarray,
+    pinned: tuple[np.ndarray, np.ndarray] | None,
+) -> tuple[np.ndarray, list[StageOutcome]]:
+    """Stage after stage with reduced-cost fixing.
+
+    ``pinned`` = (quantity per option, decided lines): pinned quantities are pre-sent (taken
+    out of their interval's supply and given to their line's node) and count in every
+    stage value; every option of a decided line is closed.
+    """
     net = _Network(problem, comps)
     opts = net.option_slice()
     flows_all = np.zeros(problem.num_options, dtype=np.int64)
     fixed = np.zeros(len(net.cap), dtype=np.int64)
     cap = net.cap.copy()
     supply = net.supply.copy()
+    if pinned is not None:
+        quantity, decided = pinned
+        pin = quantity[net.opt_sel]
+        arcs = np.arange(opts.start, opts.stop)
+        np.subtract.at(supply, net.tail[arcs], pin)
+        np.add.at(supply, net.head[arcs], pin)
+        fixed[arcs] = pin
+        cap[arcs[decided[problem.opt_line[net.opt_sel]]]] = 0
     flow = np.zeros(len(cap), dtype=np.int64)
     outcomes: list[StageOutcome] = []
     for k, stage in enumerate(stages):
@@ -163,16 +203,98 @@ def solve(
             flow[at_zero | at_cap] = 0
     total = flow + fixed
     flows_all[net.opt_sel] = total[opts]
+    return flows_all, outcomes
+
+
+def _solve_repaired(
+    problem: AllocationProblem, stages: list[Stage], comps: np.ndarray, started: float
+) -> BackendAnswer:
+    """Relaxation, repair of the side-constrained lines, exact re-solve of the others."""
+    relaxed, bounds = _lexicographic(problem, stages, comps, None)
+    pinned, decided = _repair(problem, relaxed, comps)
+    flows, _ = _lexicographic(problem, stages, comps, (pinned, decided))
+    flows = _fill_leftovers(problem, flows, comps)
+    outcomes: list[StageOutcome] = []
+    proven = True
+    for stage, b in zip(stages, bounds, strict=True):
+        value = stage.value(flows)
+        # Equal to the relaxation so far: this stage's relaxed value bounds it too.
+        if proven and value == b.value:
+            outcomes.append(StageOutcome(stage.name, stage.sense, value, value, SolveStatus.OPTIMAL))
+            continue
+        bound = b.value if proven else (math.inf if stage.sense == "max" else -math.inf)
+        proven = False
+        outcomes.append(StageOutcome(stage.name, stage.sense, value, bound, SolveStatus.FEASIBLE))
+    status = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
     return BackendAnswer(
-        solver=NAME,
-        flows=flows_all,
+        solver=f"{NAME}-repair",
+        flows=flows,
         stages=tuple(outcomes),
-        status=SolveStatus.OPTIMAL,
+        status=status,
         runtime=time.perf_counter() - started,
     )
 
 
-def _check_supported(problem: AllocationProblem, stages: list[Stage], comps: np.ndarray) -> None:
+def _repair(
+    problem: AllocationProblem, relaxed: np.ndarray, comps: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pinned quantities of the side-constrained lines: the part of the relaxation they may keep.
+
+    Only ever a subset of the relaxation's draws, so stock stays feasible:
+    min_shipment / max_shipments lines keep their largest draws that are ≥ min_shipment, at
+    most max_shipments of them; all-or-nothing lines keep a draw that covers them whole;
+    a ship-complete order keeps a (location, day) key on which every line is whole.
+    Everything else they drew is released. Returns the pinned quantity per option and the
+    lines that are decided (the re-solve leaves all their options as pinned, possibly 0).
+    """
+    pinned = np.zeros(problem.num_options, dtype=np.int64)
+    ol = problem.opt_line
+    sel = comps[problem.line_component[ol]] & problem.line_needs_mip[ol]
+    qty = problem.line_qty[ol]
+    # Ship-complete keys: every option of the key carries its line's whole quantity.
+    tog = sel & (problem.opt_together >= 0)
+    if tog.any():
+        keys = problem.opt_together[tog]
+        full = relaxed[tog] == qty[tog]
+        n_keys = int(keys.max()) + 1
+        members = np.bincount(keys, minlength=n_keys)
+        whole = np.bincount(keys, weights=full, minlength=n_keys)
+        ok_key = (members > 0) & (whole == members)
+        group = problem.line_together[ol[tog]]
+        chosen: dict[int, int] = {}
+        for k, g in zip(keys, group, strict=True):
+            if ok_key[k] and int(g) not in chosen:
+                chosen[int(g)] = int(k)
+        keep = np.array([chosen.get(int(g)) == int(k) for k, g in zip(keys, group, strict=True)])
+        idx = np.flatnonzero(tog)
+        pinned[idx[keep]] = qty[tog][keep]
+    rest = np.flatnonzero(sel & (problem.opt_together < 0) & (relaxed > 0))
+    if len(rest):
+        line = ol[rest]
+        order = np.lexsort((-relaxed[rest], line))
+        rest, line = rest[order], line[order]
+        rank = np.arange(len(rest)) - np.searchsorted(line, line, side="left")
+        whole = problem.line_whole[line]
+        min_ship = problem.line_min_ship[line]
+        limit = np.where(whole, 1, problem.line_max_ship[line])
+        ok = (relaxed[rest] >= min_ship) & ((limit == 0) | (rank < limit))
+        ok &= ~whole | (relaxed[rest] == qty[rest])
+        pinned[rest[ok]] = relaxed[rest[ok]]
+    decided = np.zeros(problem.num_lines, dtype=bool)
+    decided[np.unique(ol[sel])] = True
+    return pinned, decided
+
+
+def _fill_leftovers(problem: AllocationProblem, flows: np.ndarray, comps: np.ndarray) -> np.ndarray:
+    """Give stock nobody uses to side-constrained lines still short, first come first served."""
+    from oms_solvers.greedy.allocate import fill_leftovers
+
+    return fill_leftovers(problem, flows, comps)
+
+
+def _check_supported(
+    problem: AllocationProblem, stages: list[Stage], comps: np.ndarray, repair: bool = False
+) -> None:
     fair = [s.name for s in stages if s.is_fair]
     if fair:
         raise PlanningError(
@@ -180,7 +302,7 @@ def _check_supported(problem: AllocationProblem, stages: list[Stage], comps: np.
             "use solver='cpsat' or 'pulp'"
         )
     needs = problem.component_needs_mip() & comps
-    if needs.any():
+    if needs.any() and not repair:
         lines = np.flatnonzero(needs[problem.line_component] & problem.line_needs_mip)
         example = problem.describe_line(int(lines[0])) if len(lines) else "a quota"
         raise PlanningError(

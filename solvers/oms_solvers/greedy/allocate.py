@@ -34,15 +34,21 @@ class _Stock:
     ``cumulative receipts − cumulative draws`` over intervals ``i …`` of that buffer.
     """
 
-    def __init__(self, problem: AllocationProblem) -> None:
+    def __init__(self, problem: AllocationProblem, flows: np.ndarray | None = None) -> None:
         self.buf = problem.iv_buffer
         n_buf = len(problem.buf_item)
         self.first = np.searchsorted(self.buf, np.arange(n_buf), side="left")
         self.last = np.searchsorted(self.buf, np.arange(n_buf), side="right")
-        self.slack = np.zeros(problem.num_intervals, dtype=np.int64)
-        for b in range(n_buf):
-            lo, hi = self.first[b], self.last[b]
-            self.slack[lo:hi] = np.cumsum(problem.iv_supply[lo:hi])
+        net = problem.iv_supply.copy()
+        if flows is not None:
+            np.subtract.at(net, problem.opt_interval, flows)
+        # Cumulative within each buffer (intervals are sorted by buffer, then day).
+        total = np.cumsum(net)
+        offset = np.zeros(n_buf, dtype=np.int64)
+        has = self.last > self.first
+        before = np.concatenate([[0], total])[self.first[has]]
+        offset[has] = before
+        self.slack = total - offset[self.buf] if len(self.buf) else total
 
     def available(self, iv: int) -> int:
         hi = self.last[self.buf[iv]]
@@ -56,13 +62,20 @@ class _Stock:
 class _Quotas:
     """Cumulative quota caps still open per (group, item, last day)."""
 
-    def __init__(self, problem: AllocationProblem) -> None:
+    def __init__(self, problem: AllocationProblem, flows: np.ndarray | None = None) -> None:
         self.rows: dict[tuple[int, int], list[list[int]]] = {}
         for g, i, d, c in zip(
             problem.quota_group, problem.quota_item, problem.quota_day, problem.quota_cap,
             strict=True,
         ):
             self.rows.setdefault((int(g), int(i)), []).append([int(d), int(c)])
+        if flows is not None and self.rows:
+            for a in np.flatnonzero(flows > 0):
+                j = int(problem.opt_line[a])
+                self.take(
+                    int(problem.line_group[j]), int(problem.line_item[j]),
+                    int(problem.opt_day[a]), int(flows[a]),
+                )
 
     def room(self, group: int, item: int, day: int) -> int:
         rows = self.rows.get((group, item))
@@ -146,11 +159,7 @@ def allocate_fcfs(problem: AllocationProblem, components: np.ndarray | None = No
     stock = _Stock(problem)
     quotas = _Quotas(problem)
     starts = np.searchsorted(problem.opt_line, np.arange(problem.num_lines + 1))
-    # Preference within a line: on time first, then earliest delivery, cheapest, location id.
-    pref = np.lexsort(
-        (problem.opt_location, problem.opt_cost, problem.opt_day + problem.opt_transit,
-         problem.opt_late > 0, problem.opt_line)
-    )
+    pref = _preference(problem)
     done_groups: set[int] = set()
     for j in range(problem.num_lines):
         if components is not None and not components[problem.line_component[j]]:
@@ -166,6 +175,46 @@ def allocate_fcfs(problem: AllocationProblem, components: np.ndarray | None = No
     return flows
 
 
+def fill_leftovers(
+    problem: AllocationProblem, flows: np.ndarray, components: np.ndarray | None = None
+) -> np.ndarray:
+    """Add first-come-first-served draws of stock nobody uses to lines still short.
+
+    Existing draws stay; side constraints are honoured (a line keeps its shipments and may
+    add more within max_shipments; a ship-complete order with nothing yet may ship whole).
+    Lines go by priority, then orders row.
+    """
+    out = flows.copy()
+    stock = _Stock(problem, out)
+    quotas = _Quotas(problem, out)
+    filled = np.bincount(problem.opt_line, weights=out, minlength=problem.num_lines)
+    starts = np.searchsorted(problem.opt_line, np.arange(problem.num_lines + 1))
+    pref = _preference(problem)
+    short = np.flatnonzero(filled < problem.line_qty)
+    short = short[np.lexsort((problem.line_row[short], problem.line_priority[short]))]
+    done: set[int] = set()
+    for j in short:
+        if components is not None and not components[problem.line_component[j]]:
+            continue
+        g = int(problem.line_together[j])
+        if g >= 0:
+            in_group = problem.line_together[problem.opt_line] == g
+            if g not in done and not out[in_group].any():
+                _serve_together(problem, g, out, stock, quotas)
+            done.add(g)
+            continue
+        _serve_line(problem, int(j), pref[starts[j] : starts[j + 1]], out, stock, quotas)
+    return out
+
+
+def _preference(problem: AllocationProblem) -> np.ndarray:
+    """Options by line, then on time first, earliest delivery, cheapest, location id."""
+    return np.lexsort(
+        (problem.opt_location, problem.opt_cost, problem.opt_day + problem.opt_transit,
+         problem.opt_late > 0, problem.opt_line)
+    )
+
+
 def _serve_line(
     problem: AllocationProblem,
     j: int,
@@ -174,12 +223,15 @@ def _serve_line(
     stock: _Stock,
     quotas: _Quotas,
 ) -> None:
-    need = int(problem.line_qty[j])
+    have = flows[opts]
+    need = int(problem.line_qty[j]) - int(have.sum())
     whole = bool(problem.line_whole[j])
+    if whole and have.any():
+        return
     min_ship = int(problem.line_min_ship[j])
     max_ship = int(problem.line_max_ship[j]) or (1 if whole else 1 << 30)
     group, item = int(problem.line_group[j]), int(problem.line_item[j])
-    shipments = 0
+    shipments = int((have > 0).sum())
     for a in opts:
         if need <= 0 or shipments >= max_ship:
             break
@@ -187,13 +239,16 @@ def _serve_line(
         can = min(stock.available(iv), quotas.room(group, item, day), need)
         if whole and can < need:
             continue
-        if can <= 0 or can < min(min_ship, need):
+        if can <= 0 or can < min_ship:
+            continue
+        new = flows[a] == 0
+        if not new and min_ship > 0 and flows[a] + can < min_ship:
             continue
         stock.take(iv, can)
         quotas.take(group, item, day, can)
         flows[a] += can
         need -= can
-        shipments += 1
+        shipments += int(new)
 
 
 def _serve_together(
