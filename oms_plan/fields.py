@@ -255,9 +255,11 @@ def _coerce_column(
         series = series.astype(object)
     blank = _blank_mask(series)
     issues: list[Issue] = []
-    cells = series.to_numpy(dtype=object)
 
     def report(mask: np.ndarray, what: Callable[[object], str]) -> None:
+        if not mask.any():
+            return
+        cells = series.to_numpy(dtype=object)
         for pos in np.flatnonzero(mask):
             issues.append(
                 Issue(spec.name, int(pos) + 1, col.name, f"{labels(int(pos))}: {what(cells[pos])}")

@@ -38,11 +38,8 @@ def read_folder(path: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame], li
     """
     issues: list[Issue] = []
     if not path.is_dir():
-        return (
-            {},
-            {},
-            [Issue("dataset", None, None, f"dataset folder {str(path)!r} does not exist")],
-        )
+        what = "is not a folder" if path.exists() else "does not exist"
+        return {}, {}, [Issue("dataset", None, None, f"dataset folder {str(path)!r} {what}")]
     settings = _read_settings(path, issues)
     tables: dict[str, pd.DataFrame] = {}
     for name in TABLE_ORDER:
@@ -59,7 +56,11 @@ def read_folder(path: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame], li
             tables[name] = read_csv_table(file) if file is csv else pd.read_parquet(file)
         except Exception as exc:  # any reader failure is a problem of this file
             issues.append(Issue(name, None, None, f"cannot read {file.name}: {_reason(exc)}"))
-    for file in sorted(path.iterdir()):
+    try:
+        files = sorted(path.iterdir())
+    except OSError:
+        files = []  # an unlistable folder: its tables were reported unreadable above
+    for file in files:
         if file.suffix in TABLE_SUFFIXES and file.stem not in TABLES and file.is_file():
             issues.append(
                 Issue(
