@@ -3,6 +3,7 @@
 The public API is re-exported here; see the README for a tour.
 """
 
+from oms_plan.allocate import AllocationProblem, AllocationResult, allocate_stock
 from oms_plan.atp import Promise, Promiser, Shipment, projection_frame
 from oms_plan.builder import Model
 from oms_plan.dataset import Dataset
@@ -15,6 +16,8 @@ from oms_plan.settings import PlanSettings
 __version__ = "0.1.0"
 
 __all__ = [
+    "AllocationProblem",
+    "AllocationResult",
     "Dataset",
     "DatasetError",
     "Issue",
@@ -29,6 +32,7 @@ __all__ = [
     "Shipment",
     "ValidationReport",
     "__version__",
+    "allocate_stock",
     "load",
     "plan_materials",
     "projection_frame",

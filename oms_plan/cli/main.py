@@ -99,6 +99,10 @@ from oms_plan.cli import mrp_cmd  # noqa: E402
 
 mrp_cmd.register(app)
 
+from oms_plan.cli import allocate_cmd  # noqa: E402
+
+allocate_cmd.register(app)
+
 
 def main() -> None:
     """Console-script entry point."""
