@@ -13,8 +13,8 @@ Cumulative ATP with backward look-ahead is ``atp[t] = max(0, smin[t])``: shippin
 ``t`` lowers ``cum[s]`` for every ``s ≥ t``, which takes nothing from a commitment exactly when
 ``q ≤ smin[t]``. ``smin`` is non-decreasing, so the earliest day with ``q`` available is one
 binary search. A reservation of ``q`` on day ``d`` updates both rows over ``[d, H)`` by a
-constant and ``smin[:d]`` by a running minimum: a handful of numpy calls on one row, never a
-rebuild.
+constant and ``smin[:d]`` by a running minimum: one or two numpy calls on one row, never a
+rebuild (``cum`` catches up lazily, when a projection or a release reads it).
 
 Events on or after ``horizon_days`` (beyond the horizon) are not in the rows; they are kept
 for exceptions. Past-due ones count on day 0 (the timeline already does that).
@@ -78,10 +78,13 @@ class AtpLedger:
         self.buffers: tuple[tuple[str, str], ...] = tuple(buffers)
         self._index = {key: b for b, key in enumerate(self.buffers)}
         self.receipts = receipts
-        self.cum: FloatArray = np.cumsum(net, axis=1)
+        self._cum: FloatArray = np.cumsum(net, axis=1)
         self.smin: FloatArray = np.ascontiguousarray(
-            np.minimum.accumulate(self.cum[:, ::-1], axis=1)[:, ::-1]
+            np.minimum.accumulate(self._cum[:, ::-1], axis=1)[:, ::-1]
         )
+        # Reservations lower ``cum`` lazily (it is only read for projections and releases):
+        # a reserve is then one slice of one row, plus the prefix minimum when it bites.
+        self._pending: dict[int, list[tuple[int, float]]] = {}
 
     # -- construction ---------------------------------------------------------------------
     @classmethod
@@ -149,6 +152,13 @@ class AtpLedger:
         """Buffer number of ``item`` at ``location``, or ``None`` when it has no row."""
         return self._index.get((item, location))
 
+    @property
+    def cum(self) -> FloatArray:
+        """Projected end-of-day stock, ``(num_buffers, horizon)``, reservations included."""
+        for b in list(self._pending):
+            self._flush(b)
+        return self._cum
+
     def atp(self, b: int) -> FloatArray:
         """Cumulative ATP of buffer ``b`` per day (a new array, never below 0)."""
         out: FloatArray = np.maximum(self.smin[b], 0.0)
@@ -156,7 +166,8 @@ class AtpLedger:
 
     def on_hand(self, b: int) -> FloatArray:
         """Projected end-of-day stock of buffer ``b`` per day (a copy; may be negative)."""
-        out: FloatArray = self.cum[b].copy()
+        self._flush(b)
+        out: FloatArray = self._cum[b].copy()
         return out
 
     def available(self, b: int, day: int) -> float:
@@ -195,34 +206,50 @@ class AtpLedger:
     # -- updates --------------------------------------------------------------------------
     def consume(self, b: int, day: int, quantity: float) -> None:
         """Take ``quantity`` from buffer ``b`` on ``day`` (a reservation); no check here."""
-        apply_consume(self.cum[b], self.smin[b], day, quantity)
+        day = min(day, self.horizon - 1)
+        apply_consume(self.smin[b], day, quantity)
+        self._pending.setdefault(b, []).append((day, quantity))
 
     def restore(self, b: int, day: int, quantity: float) -> None:
-        """Give back ``quantity`` taken from buffer ``b`` on ``day`` (a release)."""
-        apply_restore(self.cum[b], self.smin[b], day, quantity)
+        """Give back ``quantity`` taken from buffer ``b`` on ``day`` (a release).
+
+        ``cum[day:]`` and ``smin[day:]`` rise by ``quantity``; ``smin[:day]`` is recomputed
+        from ``cum`` (a release can lift the minimum of an earlier day).
+        """
+        day = min(day, self.horizon - 1)
+        self._flush(b)
+        cum, smin = self._cum[b], self.smin[b]
+        cum[day:] += quantity
+        smin[day:] += quantity
+        if day:
+            prefix = np.minimum.accumulate(cum[day - 1 :: -1])[::-1]
+            np.minimum(prefix, smin[day], out=smin[:day])
+
+    def _flush(self, b: int) -> None:
+        pending = self._pending.pop(b, None)
+        if not pending:
+            return
+        cum = self._cum[b]
+        if len(pending) == 1:
+            day, qty = pending[0]
+            cum[day:] -= qty
+            return
+        delta = np.zeros(self.horizon)
+        for day, qty in pending:
+            delta[day] += qty
+        cum -= np.cumsum(delta)
 
 
-def apply_consume(cum: FloatArray, smin: FloatArray, day: int, quantity: float) -> None:
-    """Lower ``cum[day:]`` by ``quantity`` and keep ``smin`` its suffix minimum, in place.
+def apply_consume(smin: FloatArray, day: int, quantity: float) -> None:
+    """Take ``quantity`` on ``day`` from a suffix-minimum row, in place.
 
-    With ``smin[day:]`` shifted by the same constant, ``smin[t]`` for ``t < day`` becomes
-    ``min(smin_old[t], smin_new[day])`` — one vectorised minimum over the prefix.
+    ``smin[day:]`` drops by ``quantity``; as ``smin`` is non-decreasing, ``smin[t]`` for
+    ``t < day`` becomes ``min(smin[t], smin[day])`` — nothing to do unless the new
+    ``smin[day]`` fell below ``smin[day - 1]``.
     """
-    day = min(max(day, 0), len(cum) - 1)
-    cum[day:] -= quantity
     smin[day:] -= quantity
-    if day:
+    if day and smin[day - 1] > smin[day]:
         np.minimum(smin[:day], smin[day], out=smin[:day])
-
-
-def apply_restore(cum: FloatArray, smin: FloatArray, day: int, quantity: float) -> None:
-    """Raise ``cum[day:]`` by ``quantity`` and recompute ``smin[:day]`` from ``cum``, in place."""
-    day = min(max(day, 0), len(cum) - 1)
-    cum[day:] += quantity
-    smin[day:] += quantity
-    if day:
-        prefix = np.minimum.accumulate(cum[day - 1 :: -1])[::-1]
-        np.minimum(prefix, smin[day], out=smin[:day])
 
 
 def _buffer_numbers(events: pd.DataFrame, index: dict[tuple[str, str], int]) -> IntArray:

@@ -102,17 +102,17 @@ class _Rows:
 
     def __init__(self, ledger: AtpLedger) -> None:
         self.ledger = ledger
-        self.copies: dict[int, tuple[FloatArray, FloatArray]] = {}
+        self.copies: dict[int, FloatArray] = {}
 
     def smin(self, b: int) -> FloatArray:
-        pair = self.copies.get(b)
-        return self.ledger.smin[b] if pair is None else pair[1]
+        row: FloatArray | None = self.copies.get(b)
+        return self.ledger.smin[b] if row is None else row
 
     def take(self, b: int, day: int, quantity: float) -> None:
-        pair = self.copies.get(b)
-        if pair is None:
-            pair = self.copies[b] = (self.ledger.cum[b].copy(), self.ledger.smin[b].copy())
-        apply_consume(pair[0], pair[1], day, quantity)
+        row = self.copies.get(b)
+        if row is None:
+            row = self.copies[b] = self.ledger.smin[b].copy()
+        apply_consume(row, min(day, self.ledger.horizon - 1), quantity)
 
 
 class Promiser:
@@ -367,18 +367,24 @@ class Promiser:
         """
         legs = promise._legs if promise._ledger == self._token else self._legs_of(promise)
         ledger = self.ledger
-        for leg in legs:
-            ledger.consume(*leg)
-        for b, day, qty in legs:
-            if ledger.smin[b, min(day, self._horizon - 1)] < -EPS:
+        smin = ledger.smin
+        # Cheap rejection first (nothing to undo), then apply and verify: legs of one promise
+        # may share a buffer, so only the state after all of them is conclusive.
+        stale = next((leg for leg in legs if smin[leg[0], leg[1]] < leg[2] - EPS), None)
+        if stale is None:
+            for leg in legs:
+                ledger.consume(*leg)
+            stale = next((leg for leg in legs if smin[leg[0], leg[1]] < -EPS), None)
+            if stale is not None:
                 for leg in reversed(legs):
                     ledger.restore(*leg)
-                location = ledger.buffers[b][1]
-                raise QuoteExpiredError(
-                    f"the promise of {promise.quantity:g} x {promise.item!r} no longer holds: "
-                    f"{qty:g} from {location!r} on {self._date(day)} was quoted but only "
-                    f"{ledger.available(b, day):g} is available now; ask for a new promise"
-                )
+        if stale is not None:
+            b, day, qty = stale
+            raise QuoteExpiredError(
+                f"the promise of {promise.quantity:g} x {promise.item!r} no longer holds: "
+                f"{qty:g} from {ledger.buffers[b][1]!r} on {self._date(day)} was quoted but "
+                f"only {ledger.available(b, day):g} is available now; ask for a new promise"
+            )
         self._counter += 1
         rid = f"R-{self._counter:06d}"
         self._reservations[rid] = Reservation(rid, promise, legs)
@@ -564,6 +570,7 @@ class Promiser:
         if not routes:
             return [], qty, "transit"
         horizon = self._horizon
+        last = horizon - 1
         smin = self.ledger.smin
         best: Route | None = None  # best single shipment from stock and receipts
         best_delivery = best_day = _NEVER
@@ -583,6 +590,8 @@ class Promiser:
                     new, new_delivery = route, delivery
                 continue
             row = smin[route.buffer] if rows is None else rows.smin(route.buffer)
+            if row[last] < need:  # never enough at this buffer: skip the search
+                continue
             j = int(row.searchsorted(need))
             if j >= horizon:
                 continue
@@ -624,7 +633,11 @@ class Promiser:
     def _split(
         self, req: _Request, first_day: int, rows: _Rows
     ) -> tuple[list[_Leg], float, str | None]:
-        routes, r, limit = req.routes, req.day, req.limit
+        r, limit, last = req.day, req.limit, self._horizon - 1
+        # Taking only lowers ATP, so a route with nothing on the last day stays empty.
+        routes = [
+            rt for rt in req.routes if rt.kind == REPLENISH or rows.smin(rt.buffer)[last] > EPS
+        ]
         legs: list[_Leg] = []
         remaining = req.quantity
         day: int | None = first_day
@@ -636,24 +649,28 @@ class Promiser:
                     legs.append(leg)
                     remaining -= leg.quantity
                 break
+            avail = [self._avail(rt, day - rt.offset, rows) for rt in routes]
             # Stock and receipts first: new supply only covers what they cannot.
             whole = next(
                 (
-                    rt
-                    for rt in routes
-                    if rt.kind != REPLENISH
-                    and self._avail(rt, day - rt.offset, rows) >= remaining - EPS
+                    k
+                    for k, rt in enumerate(routes)
+                    if rt.kind != REPLENISH and avail[k] >= remaining - EPS
                 ),
                 None,
             )
             if whole is not None:
-                legs.append(self._take(whole, day - whole.offset, remaining, r, rows))
+                route = routes[whole]
+                legs.append(self._take(route, day - route.offset, remaining, r, rows))
                 remaining = 0.0
                 break
-            for route in routes:
+            for k, route in enumerate(routes):
                 if left is not None and left <= 1:
                     break
+                if avail[k] <= EPS:
+                    continue
                 t = day - route.offset
+                # Earlier takes this day may share the buffer: read it again before taking.
                 take = self._shippable(req, self._avail(route, t, rows), remaining)
                 if take <= EPS:
                     continue

@@ -146,4 +146,12 @@ class RouteTable:
                 )
         order = self._loc_order
         routes.sort(key=lambda r: (r.kind, r.cost, order[r.location], order[r.source_location]))
-        return tuple(routes)
+        # Two routes from one buffer see the same ATP: the later-delivering one can only win a
+        # tie it loses anyway when it also comes later in tie-break order. Drop it.
+        kept: list[Route] = []
+        for route in routes:
+            if route.kind == REPLENISH or not any(
+                k.buffer == route.buffer and k.offset <= route.offset for k in kept
+            ):
+                kept.append(route)
+        return tuple(kept)
