@@ -58,6 +58,7 @@ class _Alt:
     interval: cp_model.IntervalVar
     w_min: int = 0
     w_max: int = 0
+    shared: bool = False  # w is the operation's start position, shared by its alternatives
     units: list[cp_model.IntVar] = field(default_factory=list)  # one literal per unit (setups)
     aux: list[_Clock] = field(default_factory=list)
     clocks: dict[bool, LinearExpr] = field(default_factory=dict)  # is_end → clock minute
@@ -117,32 +118,39 @@ class ScheduleModel:
         first = {o.operations[0]: o.release for o in p.orders}
         for o, op in enumerate(p.operations):
             single = len(op.alternatives) == 1
+            classes = {self.cls[a.workstation] for a in op.alternatives}
+            self.op_class.append(classes.pop() if len(classes) == 1 else None)
+            shared = None
+            if not single and self.op_class[o] is not None:
+                # One working-time space for all alternatives: they share start and end
+                # positions, as in a plain flexible job-shop model (strong propagation).
+                top = p.working[op.alternatives[0].workstation].total
+                shared = (
+                    m.new_int_var(0, top, f"wstart_o{o}"),
+                    m.new_int_var(0, top, f"wend_o{o}"),
+                )
+                self.op_w[o] = shared
+                self.op_vars.append((shared[1], o, "wend"))
             alts = []
             for j, alt in enumerate(op.alternatives):
                 present: cp_model.IntVar | int = 1 if single else m.new_bool_var(f"use_o{o}_a{j}")
                 alts.append(
                     self._alternative(
-                        o, j, alt.workstation, alt.duration, alt.family, present, first.get(o, 0)
+                        o,
+                        j,
+                        alt.workstation,
+                        alt.duration,
+                        alt.family,
+                        present,
+                        first.get(o, 0),
+                        shared,
                     )
                 )
             self.alts.append(alts)
-            classes = {self.cls[a.m] for a in alts}
-            self.op_class.append(classes.pop() if len(classes) == 1 else None)
             if not single:
                 m.add_exactly_one(a.present for a in alts)
-            if self.op_class[o] is None:
-                continue
-            if single:
+            if single and self.op_class[o] is not None:
                 self.op_w[o] = (alts[0].w, alts[0].w + alts[0].duration)
-                continue
-            top = self.problem.working[alts[0].m].total
-            ws = m.new_int_var(0, top, f"wstart_o{o}")
-            we = m.new_int_var(0, top, f"wend_o{o}")
-            for a in alts:
-                m.add(ws == a.w).only_enforce_if(a.present)
-                m.add(we == a.w + a.duration).only_enforce_if(a.present)
-            self.op_w[o] = (ws, we)
-            self.op_vars += [(ws, o, "wstart"), (we, o, "wend")]
 
     def _alternative(
         self,
@@ -153,6 +161,7 @@ class ScheduleModel:
         family: int,
         present: cp_model.IntVar | int,
         release: int,
+        shared: tuple[cp_model.IntVar, cp_model.IntVar] | None = None,
     ) -> _Alt:
         """Optional interval ``[w, w + d)`` in the workstation's working time.
 
@@ -182,6 +191,23 @@ class ScheduleModel:
                 )
             dom = cp_model.Domain(0, 0)
             m.add(present == 0)
+        if shared is not None and not isinstance(present, int):
+            w = shared[0]
+            m.add_linear_expression_in_domain(w, dom).only_enforce_if(present)
+            interval = m.new_optional_interval_var(w, d, shared[1], present, f"iv_{tag}")
+            return _Alt(
+                o,
+                j,
+                ws_index,
+                d,
+                family,
+                present,
+                w,
+                interval,
+                int(dom.min()),
+                int(dom.max()),
+                shared=True,
+            )
         w = m.new_int_var_from_domain(dom, f"w_{tag}")
         if isinstance(present, int):
             interval = m.new_fixed_size_interval_var(w, d, f"iv_{tag}")
@@ -386,8 +412,10 @@ class ScheduleModel:
                 if not isinstance(a.present, int):
                     m.add_hint(a.present, on)
                 wt = p.working[a.m]
-                w = wt.worked(solution.start[o]) if on else a.w_min
-                m.add_hint(a.w, w)
+                # Shared positions take the chosen one's value (same working time, same map).
+                w = wt.worked(solution.start[o]) if on or a.shared else a.w_min
+                if on or not a.shared:
+                    m.add_hint(a.w, w)
                 for u, lit in enumerate(a.units):
                     if not isinstance(a.present, int) or len(a.units) > 1:
                         m.add_hint(lit, on and solution.unit[o] == u + 1)
