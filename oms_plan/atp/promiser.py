@@ -9,12 +9,12 @@ How a line is promised (requested delivery day ``r``, quantity ``q``):
    the route order (direct, transfer, replenishment; then cost; then location order).
 2. If that is also the earliest day *anything* could arrive, or the line does not accept
    partial shipments, or it allows one shipment only, that is the promise.
-3. **Otherwise split** (``partial_ok``): walk the delivery days on which availability grows,
-   from the first possible one; on each, one route that covers the rest takes it all, else
-   routes in tie-break order ship what they have (respecting ``min_shipment``); when one
-   shipment is left it must carry the rest (the earliest day a route has it all, else the
-   most any one route has by the lateness limit). Whatever cannot be delivered by
-   ``requested + max_days_late`` is short.
+3. **Otherwise split** (``partial_ok``): on the first day anything can arrive, one route
+   that has it all ships it, else routes in tie-break order ship what they have (respecting
+   ``min_shipment``, leaving one shipment for the rest when ``max_shipments`` is set). The
+   rest ships in one shipment on the earliest day one route has it all; failing that on the
+   earliest day the routes together have it; failing that what they have when their total
+   stops growing. Whatever cannot arrive by ``requested + max_days_late`` is short.
 """
 
 from __future__ import annotations
@@ -633,74 +633,140 @@ class Promiser:
     def _split(
         self, req: _Request, first_day: int, rows: _Rows
     ) -> tuple[list[_Leg], float, str | None]:
-        r, limit, last = req.day, req.limit, self._horizon - 1
+        """Partial shipments: what there is on the first day, then the rest in one go.
+
+        1. On ``first_day`` (the first delivery day anything can arrive) one route that has
+           everything ships it; otherwise routes in tie-break order ship what they have.
+        2. The rest ships as one shipment on the earliest day a single route has all of it;
+           failing that, on the earliest day the routes together have it (one shipment per
+           route); failing that, what they have on the day their total stops growing
+           (within the lateness limit), and the remainder is short.
+        With ``max_shipments``, step 1 leaves one shipment for step 2.
+        """
+        last = self._horizon - 1
         # Taking only lowers ATP, so a route with nothing on the last day stays empty.
         routes = [
             rt for rt in req.routes if rt.kind == REPLENISH or rows.smin(rt.buffer)[last] > EPS
         ]
         legs: list[_Leg] = []
-        remaining = req.quantity
-        day: int | None = first_day
-        while day is not None and remaining > EPS and day <= limit:
-            left = None if req.max_shipments is None else req.max_shipments - len(legs)
-            if left is not None and left <= 1:
-                leg = self._last_shipment(req, remaining, day, rows)
+        remaining = self._wave(req, routes, first_day, req.quantity, rows, legs, keep_one=True)
+        left = None if req.max_shipments is None else req.max_shipments - len(legs)
+        if remaining > EPS and (left is None or left > 0):
+            if left == 1:
+                leg = self._last_shipment(req, remaining, first_day, rows)
                 if leg is not None:
                     legs.append(leg)
                     remaining -= leg.quantity
-                break
-            avail = [self._avail(rt, day - rt.offset, rows) for rt in routes]
-            # Stock and receipts first: new supply only covers what they cannot.
-            whole = next(
-                (
-                    k
-                    for k, rt in enumerate(routes)
-                    if rt.kind != REPLENISH and avail[k] >= remaining - EPS
-                ),
-                None,
-            )
-            if whole is not None:
-                route = routes[whole]
-                legs.append(self._take(route, day - route.offset, remaining, r, rows))
-                remaining = 0.0
-                break
-            for k, route in enumerate(routes):
-                if left is not None and left <= 1:
-                    break
-                if avail[k] <= EPS:
-                    continue
-                t = day - route.offset
-                # Earlier takes this day may share the buffer: read it again before taking.
-                take = self._shippable(req, self._avail(route, t, rows), remaining)
-                if take <= EPS:
-                    continue
-                legs.append(self._take(route, t, take, r, rows))
-                remaining -= take
-                if left is not None:
-                    left -= 1
-            day = self._next_day(routes, day, rows)
+            else:
+                whole = self._earliest_whole(req, routes, remaining, first_day, rows)
+                if whole is not None:
+                    legs.append(self._take(whole[0], whole[1], remaining, req.day, rows))
+                    remaining = 0.0
+                else:
+                    all_day, most_day = self._combined_days(req, routes, remaining, first_day, rows)
+                    for day in (all_day, most_day):
+                        if day is not None and remaining > EPS:
+                            remaining = self._wave(
+                                req, routes, day, remaining, rows, legs, keep_one=False
+                            )
         if remaining <= EPS:
             return legs, 0.0, None
         return legs, remaining, self._short_reason(req, first_day)
 
-    def _last_shipment(self, req: _Request, remaining: float, day: int, rows: _Rows) -> _Leg | None:
-        """The one shipment left: all of the rest as early as possible, else the most."""
+    def _wave(
+        self,
+        req: _Request,
+        routes: Sequence[Route],
+        day: int,
+        remaining: float,
+        rows: _Rows,
+        legs: list[_Leg],
+        *,
+        keep_one: bool,
+    ) -> float:
+        """Ship on delivery ``day``: all from one route if one has it, else what each has."""
+        if day > req.limit:
+            return remaining
+        r = req.day
+        # Stock and receipts first: new supply only covers what they cannot.
+        for route in routes:
+            t = day - route.offset
+            if route.kind != REPLENISH and self._avail(route, t, rows) >= remaining - EPS:
+                legs.append(self._take(route, t, remaining, r, rows))
+                return 0.0
+        spare = 1 if keep_one else 0
+        for route in routes:
+            if req.max_shipments is not None and req.max_shipments - len(legs) <= spare:
+                break
+            t = day - route.offset
+            take = self._shippable(req, self._avail(route, t, rows), remaining)
+            if take <= EPS:
+                continue
+            legs.append(self._take(route, t, take, r, rows))
+            remaining -= take
+            if remaining <= EPS:
+                return 0.0
+        return remaining
+
+    def _earliest_whole(
+        self, req: _Request, routes: Sequence[Route], quantity: float, day: int, rows: _Rows
+    ) -> tuple[Route, int] | None:
+        """The route and take day delivering all of ``quantity`` earliest, from ``day`` on."""
         horizon, limit = self._horizon, req.limit
-        best: Route | None = None
-        best_delivery = best_day = _NEVER
-        for route in req.routes:
+        best: tuple[Route, int] | None = None
+        best_delivery = _NEVER
+        for route in routes:
             t0 = max(day - route.offset, route.min_day, 0)
             if route.kind == REPLENISH:
                 t = t0
             else:
-                j = int(rows.smin(route.buffer).searchsorted(remaining - EPS))
+                j = int(rows.smin(route.buffer).searchsorted(quantity - EPS))
                 if j >= horizon:
                     continue
                 t = max(t0, j)
             if t + route.offset < best_delivery and t + route.offset <= limit:
-                best, best_delivery, best_day = route, t + route.offset, t
-        if best is not None:
-            return self._take(best, best_day, remaining, req.day, rows)
+                best, best_delivery = (route, t), t + route.offset
+        return best
+
+    def _combined_days(
+        self, req: _Request, routes: Sequence[Route], quantity: float, day: int, rows: _Rows
+    ) -> tuple[int | None, int | None]:
+        """When the routes together have ``quantity``, and when their total stops growing.
+
+        Both are delivery days ``≥ day`` within the lateness limit (``None`` when there is
+        none); computed for all buffers at once.
+        """
+        fastest: dict[int, Route] = {}
+        for rt in routes:
+            if rt.kind != REPLENISH and (
+                rt.buffer not in fastest or rt.offset < fastest[rt.buffer].offset
+            ):
+                fastest[rt.buffer] = rt
+        if not fastest:
+            return None, None
+        horizon = self._horizon
+        chosen = list(fastest.values())
+        offsets = np.array([rt.offset for rt in chosen])
+        end = min(req.limit, horizon - 1 + int(offsets.max()))
+        if end < day:
+            return None, None
+        days = np.arange(day, end + 1)
+        take_days = days[None, :] - offsets[:, None]
+        table = np.stack([rows.smin(rt.buffer) for rt in chosen])
+        values = np.take_along_axis(table, np.clip(take_days, 0, horizon - 1), axis=1)
+        total = np.where(take_days >= 0, np.maximum(values, 0.0), 0.0).sum(axis=0)
+        enough = np.flatnonzero(total >= quantity - EPS)
+        all_day = int(days[enough[0]]) if len(enough) else None
+        if total[-1] <= EPS:
+            return all_day, None
+        return all_day, int(days[int(np.argmax(total >= total[-1] - EPS))])
+
+    def _last_shipment(self, req: _Request, remaining: float, day: int, rows: _Rows) -> _Leg | None:
+        """The one shipment left: all of the rest as early as possible, else the most."""
+        horizon, limit = self._horizon, req.limit
+        whole = self._earliest_whole(req, req.routes, remaining, day, rows)
+        if whole is not None:
+            return self._take(whole[0], whole[1], remaining, req.day, rows)
         most, most_route = 0.0, None
         for route in req.routes:
             if route.kind == REPLENISH:
