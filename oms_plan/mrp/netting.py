@@ -15,8 +15,10 @@ days before plan start count on day 0). Each receipt becomes one or more planned
 on day t and released ``lead_days`` earlier, by the first sourcing alternative (best
 priority) whose release is not before plan start, else by the best one (then ``expedite``).
 
-Buffers of one stage are independent, so each stage is netted as a (days × buffers) array:
-the loop runs over days only, every operation covers all buffers of a chunk at once.
+Buffers of one stage are independent, so each stage is netted at once on its *event rows*
+— the (buffer, day) pairs with gross requirements or receipts, plus day 0: nothing changes
+between them. Rounding-only lot rules have a closed form (a running maximum); the others are
+netted event by event, the k-th event of every buffer in one vectorized step.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from oms_plan.mrp.lotsizing import EOQ, FIXED, LOT_FOR_LOT, POQ, TOL, LotRules
@@ -31,9 +34,6 @@ from oms_plan.mrp.problem import MAKE, TRANSFER, MrpProblem
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
-
-#: Default chunk size in cells (days × buffers) of one dense array: bounds memory use.
-CHUNK_CELLS = 1 << 22
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,16 +107,13 @@ class _Orders:
         return np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)
 
 
-def net_requirements(problem: MrpProblem, *, chunk_cells: int = CHUNK_CELLS) -> NettingResult:
+def net_requirements(problem: MrpProblem) -> NettingResult:
     """Net every buffer stage by stage; return planned orders, dependent demand, projection.
 
     Parameters
     ----------
     problem
         The MRP problem (:func:`oms_plan.mrp.problem.build_problem`).
-    chunk_cells
-        Largest dense array (days × buffers) built at once; stages with more buffers are
-        netted in chunks of buffers.
 
     Returns
     -------
@@ -125,10 +122,8 @@ def net_requirements(problem: MrpProblem, *, chunk_cells: int = CHUNK_CELLS) -> 
 
     """
     p = problem
-    horizon, nbuf = p.horizon_days, p.num_buffers
-    width = max(1, chunk_cells // max(horizon, 1))
     out = _Orders()
-    state = _State(nbuf, len(p.rec_buf), horizon, p.on_hand)
+    state = _State(p.num_buffers, len(p.rec_buf), p.horizon_days, p.on_hand)
     # Dependent demand waiting for the stage of its buffer: (buffer, day, qty) parts.
     bins: dict[int, list[tuple[IntArray, IntArray, FloatArray]]] = {}
     dem_order = np.argsort(p.dem_buf, kind="stable")
@@ -138,35 +133,19 @@ def net_requirements(problem: MrpProblem, *, chunk_cells: int = CHUNK_CELLS) -> 
     for s in range(p.num_stages):
         lo, hi = int(p.stage_ptr[s]), int(p.stage_ptr[s + 1])
         parts = bins.pop(s, [])
-        d_buf = np.concatenate([x[0] for x in parts]) if parts else np.zeros(0, np.int64)
-        d_day = np.concatenate([x[1] for x in parts]) if parts else np.zeros(0, np.int64)
-        d_qty = np.concatenate([x[2] for x in parts]) if parts else np.zeros(0)
-        d_order = np.argsort(d_buf, kind="stable")
-        d_keys = d_buf[d_order]
-        for a in range(lo, hi, width):
-            b = min(hi, a + width)
-            dsel = dem_order[np.searchsorted(dem_keys, a) : np.searchsorted(dem_keys, b)]
-            xsel = d_order[np.searchsorted(d_keys, a) : np.searchsorted(d_keys, b)]
-            rsel = rec_order[np.searchsorted(rec_keys, a) : np.searchsorted(rec_keys, b)]
-            gross = _dense(
-                a,
-                b,
-                horizon,
-                np.concatenate([p.dem_buf[dsel], d_buf[xsel]]),
-                np.concatenate([p.dem_day[dsel], d_day[xsel]]),
-                np.concatenate([p.dem_qty[dsel], d_qty[xsel]]),
-            )
-            receipts = _dense(a, b, horizon, p.rec_buf[rsel], p.rec_day[rsel], p.rec_qty[rsel])
-            first = out.count
-            _net_chunk(p, a, b, gross, receipts, out, state)
-            state.rec_need[rsel] = _receipt_need_days(p, a, gross, rsel)
-            for target, part in _explode(p, out, first):
-                bins.setdefault(target, []).append(part)
+        dsel = dem_order[np.searchsorted(dem_keys, lo) : np.searchsorted(dem_keys, hi)]
+        rsel = rec_order[np.searchsorted(rec_keys, lo) : np.searchsorted(rec_keys, hi)]
+        ev = _Events.build(p, lo, hi, dsel, rsel, parts)
+        first = out.count
+        _net_stage(p, ev, out, state)
+        state.rec_need[rsel] = ev.first_day_exceeding(p.rec_buf[rsel], _receipt_thresholds(p, rsel))
+        for target, part in _explode(p, out, first):
+            bins.setdefault(target, []).append(part)
     return state.result(out)
 
 
 class _State:
-    """Per-buffer and per-receipt results filled chunk by chunk."""
+    """Per-buffer and per-receipt results filled stage by stage."""
 
     def __init__(self, nbuf: int, nrec: int, horizon: int, on_hand: FloatArray) -> None:
         self.proj: list[tuple[IntArray, IntArray, FloatArray]] = []
@@ -197,104 +176,172 @@ class _State:
         )
 
 
-def _dense(
-    a: int, b: int, horizon: int, buf: IntArray, day: IntArray, qty: FloatArray
-) -> FloatArray:
-    """Quantities summed into a (days × buffers a…b-1) array."""
-    width = b - a
-    flat = np.bincount(day * width + (buf - a), weights=qty, minlength=horizon * width)
-    return np.asarray(flat, dtype=np.float64).reshape(horizon, width)
+@dataclass(frozen=True, eq=False)
+class _Events:
+    """The days on which something happens at the buffers lo…hi-1 of one stage, sorted.
 
-
-def _window_extra(gross: FloatArray, receipts: FloatArray, days: IntArray) -> FloatArray:
-    """POQ look-ahead: per day t, max over s in [t, t+days-1] of C[s] − C[t], C = Σ(gross−receipts).
-
-    ``net[t] + extra[t]`` is then the order that keeps the buffer covered for ``days`` days.
-    Computed by doubling (sparse-table) windows: O(T log days) per buffer.
+    One row per (buffer, day) with gross requirements or scheduled receipts, plus day 0 of
+    every buffer. Between two rows of a buffer nothing changes, so netting only needs these
+    rows: ``base`` is the projected on-hand without planned orders at the end of the row's
+    day, ``cum_gross`` the gross requirements to date.
     """
-    horizon = gross.shape[0]
-    cum = np.cumsum(gross - receipts, axis=0)
-    best = np.empty_like(cum)
-    level = cum.copy()  # level k: max over [t, t + 2**k - 1], clipped at the horizon
-    span = 1
-    lvl = np.floor(np.log2(np.maximum(days, 1))).astype(np.int64)
-    for k in range(int(lvl.max(initial=0)) + 1):
-        cols = np.flatnonzero(lvl == k)
-        if len(cols):
-            rest = np.minimum(
-                np.arange(horizon)[:, None] + (days[cols] - span)[None, :], horizon - 1
-            )
-            best[:, cols] = np.maximum(
-                level[:, cols], np.take_along_axis(level[:, cols], rest, axis=0)
-            )
-        shifted = np.vstack([level[span:], np.repeat(level[-1:], min(span, horizon), axis=0)])
-        level = np.maximum(level, shifted[:horizon])
-        span *= 2
-    return np.asarray(best - cum)
 
+    lo: int
+    horizon: int
+    buf: IntArray
+    day: IntArray
+    gross: FloatArray
+    base: FloatArray
+    cum_gross: FloatArray
+    first: NDArray[np.bool_]
+    starts: IntArray
 
-def _net_chunk(
-    p: MrpProblem,
-    a: int,
-    b: int,
-    gross: FloatArray,
-    receipts: FloatArray,
-    out: _Orders,
-    state: _State,
-) -> None:
-    """Net buffers a…b-1 (one stage); append their planned orders to ``out``.
-
-    ``base[t]`` is the projected on-hand without planned orders and ``short[t] = safety
-    stock − base[t]`` the cumulative shortfall. Buffers whose lot rule only rounds up to a
-    quantum (lot-for-lot without lot_min: the multiple, whole units or nothing; ``fixed``
-    whose lot needs no growing split) have a closed form: cumulative planned receipts =
-    the running maximum of the shortfall rounded up to the quantum. The others (poq, eoq,
-    lot_min) are netted day by day, visiting only the days on which their gross
-    requirements can open a new shortfall.
-    """
-    horizon, width = gross.shape
-    lots = p.lots
-    item = p.buf_item[a:b]
-    rule = lots.rule[item]
-    plannable = np.diff(p.src_ptr[a : b + 1]) > 0
-    ss = p.safety_stock[a:b]
-    totals = gross.sum(axis=0)
-    state.gross_total[a:b] = totals
-    eoq = lots.eoq(item, totals, horizon)
-    base = p.on_hand[a:b][None, :] + np.cumsum(receipts - gross, axis=0)
-    short = ss[None, :] - base
-    quantum, closed = _quantum(lots, item, rule, eoq)
-    closed &= plannable
-    receipt = np.zeros((horizon, width))  # planned receipt totals per day
-    lot = np.zeros((horizon, width))  # lots before the lot_max split
-    cc = np.flatnonzero(closed)
-    if len(cc):
-        receipt[:, cc] = _closed_form(short[:, cc], quantum[cc])
-        lot[:, cc] = receipt[:, cc]
-    lc = np.flatnonzero(plannable & ~closed)
-    if len(lc):
-        _net_loop(
-            lots,
-            item[lc],
-            rule[lc],
-            eoq[lc],
-            gross[:, lc],
-            receipts[:, lc],
-            short[:, lc],
-            receipt,
-            lot,
-            lc,
+    @staticmethod
+    def build(
+        p: MrpProblem,
+        lo: int,
+        hi: int,
+        dsel: IntArray,
+        rsel: IntArray,
+        parts: list[tuple[IntArray, IntArray, FloatArray]],
+    ) -> _Events:
+        horizon = p.horizon_days
+        nb = hi - lo
+        buf = np.concatenate([p.dem_buf[dsel], *(x[0] for x in parts), p.rec_buf[rsel]])
+        day = np.concatenate([p.dem_day[dsel], *(x[1] for x in parts), p.rec_day[rsel]])
+        gq = np.concatenate([p.dem_qty[dsel], *(x[2] for x in parts)])
+        ng = len(gq)
+        key = np.concatenate([(buf - lo) * horizon + day, np.arange(nb) * horizon])
+        uniq, inv = np.unique(key, return_inverse=True)
+        gross = _sums(inv[:ng], gq, len(uniq))
+        rec = _sums(inv[ng : len(buf)], p.rec_qty[rsel], len(uniq))
+        ebuf = lo + uniq // horizon
+        first = np.r_[True, ebuf[1:] != ebuf[:-1]]
+        starts = np.flatnonzero(first)
+        base = p.on_hand[ebuf] + _seg_cumsum(rec - gross, starts)
+        return _Events(
+            lo=lo,
+            horizon=horizon,
+            buf=ebuf,
+            day=uniq % horizon,
+            gross=gross,
+            base=base,
+            cum_gross=_seg_cumsum(gross, starts),
+            first=first,
+            starts=starts,
         )
-    path = base + np.cumsum(receipt, axis=0)
-    _record_projection(p, a, path, ss, plannable, state)
-    days, cols = np.nonzero(lot > 0)
-    if len(days) == 0:
+
+    def first_day_exceeding(self, qbuf: IntArray, threshold: FloatArray) -> IntArray:
+        """Per query: first day buffer ``qbuf`` has gross to date > ``threshold`` (else horizon).
+
+        Events are sorted by buffer and cum_gross is non-decreasing within a buffer, so one
+        stable sort of events and queries together answers all queries.
+        """
+        nq, ne = len(qbuf), len(self.buf)
+        if nq == 0:
+            return np.zeros(0, dtype=np.int64)
+        b = np.concatenate([self.buf, qbuf])
+        v = np.concatenate([self.cum_gross, threshold + TOL])
+        is_query = np.r_[np.zeros(ne, bool), np.ones(nq, bool)]
+        order = np.lexsort((is_query, v, b))
+        before = np.cumsum(~is_query[order]) - ~is_query[order]
+        pos = np.empty(ne + nq, dtype=np.int64)
+        pos[order] = before
+        hit = pos[ne:]
+        ok = hit < ne
+        ok[ok] = self.buf[hit[ok]] == qbuf[ok]
+        out = np.full(nq, self.horizon, dtype=np.int64)
+        out[ok] = self.day[hit[ok]]
+        return out
+
+
+def _sums(index: IntArray, weights: FloatArray, n: int) -> FloatArray:
+    """Sum of ``weights`` per index 0…n-1."""
+    out: FloatArray = np.bincount(index, weights=weights, minlength=n).astype(np.float64)
+    return out
+
+
+def _seg_cumsum(x: FloatArray, starts: IntArray) -> FloatArray:
+    """Cumulative sums restarting at each index of ``starts`` (x sorted by segment)."""
+    if len(x) == 0:
+        return np.zeros(0)
+    # Extended precision keeps the differences of a long running total exact enough.
+    c = np.cumsum(x, dtype=np.longdouble)
+    offset = c[starts] - np.asarray(x[starts], dtype=np.longdouble)
+    counts = np.diff(np.r_[starts, len(x)])
+    out: FloatArray = (c - np.repeat(offset, counts)).astype(np.float64)
+    return out
+
+
+def _seg_cummax(x: FloatArray, starts: IntArray) -> FloatArray:
+    """Running maximum restarting at each index of ``starts``."""
+    seg = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(x)]))
+    out: FloatArray = pd.Series(x).groupby(seg).cummax().to_numpy(dtype=np.float64)
+    return out
+
+
+def _receipt_thresholds(p: MrpProblem, rsel: IntArray) -> FloatArray:
+    """Receipt k of a buffer is needed once gross to date exceed stock + receipts 0…k-1 − SS."""
+    buf = p.rec_buf[rsel]
+    qty = p.rec_qty[rsel]
+    if len(buf) == 0:
+        return np.zeros(0)
+    starts = np.flatnonzero(np.r_[True, buf[1:] != buf[:-1]])
+    before = _seg_cumsum(qty, starts) - qty
+    out: FloatArray = p.on_hand[buf] + before - p.safety_stock[buf]
+    return out
+
+
+def _net_stage(p: MrpProblem, ev: _Events, out: _Orders, state: _State) -> None:
+    """Net one stage on its event rows; append planned orders to ``out``.
+
+    ``short = safety_stock − base`` is the cumulative shortfall. Buffers whose lot rule only
+    rounds up to a quantum (lot-for-lot without lot_min: the multiple, whole units or
+    nothing; ``fixed`` lots needing no growing split) have a closed form: cumulative planned
+    receipts = running maximum of the shortfall rounded up to the quantum. The others (poq,
+    eoq, lot_min) are netted event by event: the k-th event of every such buffer at once.
+    """
+    lots = p.lots
+    lo = ev.lo
+    nb = len(ev.starts)
+    local = ev.buf - lo
+    item_b = p.buf_item[lo : lo + nb]
+    rule_b = lots.rule[item_b]
+    plannable_b = np.diff(p.src_ptr[lo : lo + nb + 1]) > 0
+    ss_b = p.safety_stock[lo : lo + nb]
+    totals = _sums(local, ev.gross, nb)
+    state.gross_total[lo : lo + nb] = totals
+    eoq_b = lots.eoq(item_b, totals, p.horizon_days)
+    short = ss_b[local] - ev.base
+    quantum_b, closed_b = _quantum(lots, item_b, rule_b, eoq_b)
+    closed_b &= plannable_b
+    receipt = np.zeros(len(ev.buf))
+    lot = np.zeros(len(ev.buf))
+    closed = closed_b[local]
+    if closed.any():
+        idx = np.flatnonzero(closed)
+        starts = np.flatnonzero(ev.first[idx])
+        q = quantum_b[local[idx]]
+        top = _seg_cummax(short[idx], starts)
+        safe_q = np.where(q > 0, q, 1.0)
+        cum = np.maximum(np.where(q > 0, np.ceil(top / safe_q - TOL) * safe_q, top), 0.0)
+        inc = np.diff(cum, prepend=0.0)
+        inc[starts] = cum[starts]
+        inc[inc <= TOL] = 0.0  # like the loop: float dust orders nothing
+        receipt[idx] = inc
+        lot[idx] = inc
+    loop = (plannable_b & ~closed_b)[local]
+    if loop.any():
+        _net_loop(p, ev, np.flatnonzero(loop), short, eoq_b, receipt, lot)
+    path = ev.base + _seg_cumsum(receipt, ev.starts)
+    _record_projection(p, ev, path, ss_b, plannable_b, state)
+    hits = np.flatnonzero(lot > 0)
+    if len(hits) == 0:
         return
-    order = np.lexsort((days, cols))
-    cols, days = cols[order], days[order]
-    owner, sizes = lots.orders(item[cols], lot[days, cols])
-    buf = a + cols[owner]
-    due = days[owner]
+    cols = local[hits]
+    owner, sizes = lots.orders(item_b[cols], lot[hits])
+    buf = ev.buf[hits][owner]
+    due = ev.day[hits][owner]
     src = _choose_source(p, buf, due)
     out.add(
         po_buf=buf,
@@ -328,83 +375,106 @@ def _quantum(
     return quantum, closed
 
 
-def _closed_form(short: FloatArray, quantum: FloatArray) -> FloatArray:
-    """Planned receipts per day when every lot only rounds the shortfall up to ``quantum``."""
-    top = np.maximum.accumulate(short, axis=0)
-    q = np.where(quantum > 0, quantum, 1.0)[None, :]
-    rounded = np.where(quantum[None, :] > 0, np.ceil(top / q - TOL) * q, top)
-    cum = np.maximum(rounded, 0.0)
-    inc = np.diff(cum, axis=0, prepend=0.0)
-    # Like the day loop, a shortfall of float dust (≤ TOL) orders nothing.
-    dust = inc <= TOL
-    if dust.any():
-        inc[dust] = 0.0
-    return inc
-
-
 def _net_loop(
-    lots: LotRules,
-    item: IntArray,
-    rule: IntArray,
-    eoq: FloatArray,
-    gross: FloatArray,
-    receipts: FloatArray,
+    p: MrpProblem,
+    ev: _Events,
+    idx: IntArray,
     short: FloatArray,
+    eoq_b: FloatArray,
     receipt: FloatArray,
     lot: FloatArray,
-    cols: IntArray,
 ) -> None:
-    """Day-by-day netting of buffers ``cols`` whose lots depend on the path (poq, eoq, min).
+    """Event-by-event netting of the event rows ``idx`` (buffers with path-dependent lots).
 
-    A new shortfall can only open on day 0 or on a day with gross requirements, so only
-    those days are visited; ``short[t] − received`` is the net requirement.
+    Round k handles the k-th event row of every such buffer at once; the net requirement is
+    the shortfall less what earlier rounds planned.
     """
-    poq = np.flatnonzero((rule == POQ) & (lots.lot_days[item] > 1))
-    extra = None
-    if len(poq):
-        extra = np.zeros_like(gross)
-        extra[:, poq] = _window_extra(gross[:, poq], receipts[:, poq], lots.lot_days[item[poq]])
-    use_eoq = eoq if (rule == EOQ).any() else None
-    received = np.zeros(len(cols))
-    days = np.flatnonzero(np.r_[True, (gross[1:] > 0).any(axis=1)])
-    for t in days.tolist():
-        need = short[t] - received
-        hit = np.flatnonzero(need > TOL)
+    lots = p.lots
+    local = ev.buf[idx] - ev.lo
+    item = p.buf_item[ev.buf[idx]]
+    rule = lots.rule[item]
+    starts = np.flatnonzero(ev.first[idx])
+    rank = np.arange(len(idx)) - np.repeat(starts, np.diff(np.r_[starts, len(idx)]))
+    extra = _poq_extra(p, ev, idx, item, rule)
+    eoq = eoq_b[local]
+    received = np.zeros(int(local.max()) + 1)
+    by_rank = np.argsort(rank, kind="stable")
+    bounds = np.searchsorted(rank[by_rank], np.arange(int(rank.max()) + 2))
+    for k in range(len(bounds) - 1):
+        sel = by_rank[bounds[k] : bounds[k + 1]]
+        need = short[idx[sel]] - received[local[sel]]
+        hit = sel[need > TOL]
         if len(hit) == 0:
             continue
-        n = need[hit]
-        lo, total = lots.order_quantity(
+        n = short[idx[hit]] - received[local[hit]]
+        lo_, total = lots.order_quantity(
             item[hit],
             n,
-            window_need=None if extra is None else n + extra[t, hit],
-            eoq=None if use_eoq is None else use_eoq[hit],
+            window_need=None if extra is None else n + extra[hit],
+            eoq=eoq[hit],
         )
-        received[hit] += total
-        receipt[t, cols[hit]] = total
-        lot[t, cols[hit]] = lo
+        received[local[hit]] += total
+        receipt[idx[hit]] = total
+        lot[idx[hit]] = lo_
+
+
+def _poq_extra(
+    p: MrpProblem,
+    ev: _Events,
+    idx: IntArray,
+    item: IntArray,
+    rule: IntArray,
+) -> FloatArray | None:
+    """POQ look-ahead per event row: max over the next lot_days days of C[s] − C[t].
+
+    C = cumulative gross − receipts; it only changes on event rows, so the window maximum
+    is a range maximum over the buffer's rows whose day is before t + lot_days (sparse table,
+    O(n log n)).
+    """
+    days = p.lots.lot_days[item]
+    poq = (rule == POQ) & (days > 1)
+    if not poq.any():
+        return None
+    c = p.on_hand[ev.buf[idx]] - ev.base[idx]  # = C up to the buffer's constant
+    n = len(idx)
+    key = (ev.buf[idx] - ev.lo).astype(np.int64) * (p.horizon_days + 1) + ev.day[idx]
+    last_day = np.minimum(ev.day[idx] + days - 1, p.horizon_days - 1)
+    end = np.searchsorted(key, key - ev.day[idx] + last_day, side="right") - 1
+    length = np.where(poq, end - np.arange(n) + 1, 1)
+    level = c.copy()
+    best = c.copy()
+    lvl = np.floor(np.log2(length)).astype(np.int64)
+    span = 1
+    for k in range(int(lvl.max()) + 1):
+        m = np.flatnonzero(lvl == k)
+        if len(m):
+            best[m] = np.maximum(level[m], level[np.minimum(m + length[m] - span, n - 1)])
+        level = np.maximum(level, level[np.minimum(np.arange(n) + span, n - 1)])
+        span *= 2
+    out: FloatArray = np.where(poq, best - c, 0.0)
+    return out
 
 
 def _record_projection(
     p: MrpProblem,
-    a: int,
+    ev: _Events,
     path: FloatArray,
-    ss: FloatArray,
-    plannable: NDArray[np.bool_],
+    ss_b: FloatArray,
+    plannable_b: NDArray[np.bool_],
     state: _State,
 ) -> None:
     """Store the projected on-hand as change points; note buffers that fall below safety stock."""
-    horizon, width = path.shape
-    change = np.ones((width, horizon), dtype=bool)
-    change[:, 1:] = path[1:].T != path[:-1].T
-    cols, days = np.nonzero(change)
-    state.proj.append((a + cols, days, path[days, cols]))
-    low = path < (ss - TOL)[None, :]
-    low[:, plannable] = False  # planned orders keep those up; expedites say when they can't
-    anyl = low.any(axis=0)
-    if anyl.any():
-        idx = np.flatnonzero(anyl)
-        state.below_day[a + idx] = low[:, idx].argmax(axis=0)
-    state.below_min[a : a + width] = np.minimum(p.on_hand[a : a + width], path.min(axis=0))
+    lo = ev.lo
+    changed = ev.first.copy()
+    changed[1:] |= path[1:] != path[:-1]
+    state.proj.append((ev.buf[changed], ev.day[changed], path[changed]))
+    local = ev.buf - lo
+    low = (path < ss_b[local] - TOL) & ~plannable_b[local]
+    if low.any():
+        bufs, first = np.unique(ev.buf[low], return_index=True)
+        state.below_day[bufs] = ev.day[low][first]
+    mins = np.minimum.reduceat(path, ev.starts)
+    state.below_min[lo : lo + len(mins)] = np.minimum(p.on_hand[lo : lo + len(mins)], mins)
 
 
 def _choose_source(p: MrpProblem, buf: IntArray, due: IntArray) -> IntArray:
@@ -455,26 +525,3 @@ def _explode(
         m = stage == s
         groups.append((int(s), (t_buf[m], t_day[m], t_qty[m])))
     return groups
-
-
-def _receipt_need_days(p: MrpProblem, a: int, gross: FloatArray, rsel: IntArray) -> IntArray:
-    """First day each scheduled receipt (``rsel``, in due order per buffer) is needed.
-
-    Receipt k of a buffer is needed on the first day the gross requirements to date exceed
-    stock plus receipts 0…k-1 less safety stock — the projection with no planned orders.
-    """
-    horizon = gross.shape[0]
-    if len(rsel) == 0:
-        return np.zeros(0, dtype=np.int64)
-    buf = p.rec_buf[rsel]
-    qty = p.rec_qty[rsel]
-    before = np.cumsum(qty) - qty
-    starts = np.r_[True, buf[1:] != buf[:-1]]
-    group_base = np.maximum.accumulate(np.where(starts, before, 0.0))
-    before = before - group_base
-    threshold = p.on_hand[buf] + before - p.safety_stock[buf]
-    cols, inverse = np.unique(buf - a, return_inverse=True)
-    cum = np.cumsum(gross[:, cols], axis=0)
-    needed = cum[:, inverse] > threshold[None, :] + TOL
-    need_day: IntArray = np.where(needed.any(axis=0), needed.argmax(axis=0), horizon)
-    return need_day.astype(np.int64)

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 from oms_plan.mrp.exceptions import SEVERITY, mrp_exceptions
-from oms_plan.mrp.netting import CHUNK_CELLS, NettingResult, net_requirements
+from oms_plan.mrp.netting import NettingResult, net_requirements
 from oms_plan.mrp.pegging import (
     EXCESS,
     ORDER_LINE,
@@ -36,7 +36,6 @@ def plan_materials(
     dataset: Dataset,
     *,
     reschedule_days: int = 0,
-    chunk_cells: int = CHUNK_CELLS,
 ) -> MrpResult:
     """Run MRP on ``dataset``: planned orders, pegging, projection, exceptions, KPIs.
 
@@ -47,8 +46,6 @@ def plan_materials(
     reschedule_days
         Dampener: a scheduled receipt within this many days of its need date raises no
         ``reschedule_in`` / ``reschedule_out`` message (default 0: every difference).
-    chunk_cells
-        Largest dense (days × buffers) array the netting builds at once (memory bound).
 
     Returns
     -------
@@ -68,12 +65,10 @@ def plan_materials(
     """
     if reschedule_days < 0:
         raise PlanningError(f"reschedule_days must be ≥ 0, got {reschedule_days}")
-    if chunk_cells < 1:
-        raise PlanningError(f"chunk_cells must be ≥ 1, got {chunk_cells}")
     t0 = time.perf_counter()
     problem = build_problem(dataset)
     t1 = time.perf_counter()
-    netting = net_requirements(problem, chunk_cells=chunk_cells)
+    netting = net_requirements(problem)
     t2 = time.perf_counter()
     pegs = peg(problem, netting)
     t3 = time.perf_counter()
