@@ -405,28 +405,39 @@ class ScheduleModel:
         """Replace the model's hints by ``solution`` (every decision variable hinted)."""
         p, m = self.problem, self.model
         m.clear_hints()  # type: ignore[no-untyped-call]
+        hinted: set[int] = set()
+        add_hint = m.add_hint
+
+        def hint_once(var: Any, value: Any) -> None:
+            # Alternatives, auxiliary maps and operation variables can share one variable;
+            # CP-SAT rejects a model whose hint names a variable twice. The first value
+            # written comes from the chosen alternative's own data, so it is kept.
+            key = int(var.index)
+            if key not in hinted:
+                hinted.add(key)
+                add_hint(var, value)
         for o, alts in enumerate(self.alts):
             chosen = solution.alternative[o]
             for a in alts:
                 on = a.index == chosen
                 if not isinstance(a.present, int):
-                    m.add_hint(a.present, on)
+                    hint_once(a.present, on)
                 wt = p.working[a.m]
                 # Shared positions take the chosen one's value (same working time, same map).
                 w = wt.worked(solution.start[o]) if on or a.shared else a.w_min
                 if on or not a.shared:
-                    m.add_hint(a.w, w)
+                    hint_once(a.w, w)
                 for u, lit in enumerate(a.units):
                     if not isinstance(a.present, int) or len(a.units) > 1:
-                        m.add_hint(lit, on and solution.unit[o] == u + 1)
+                        hint_once(lit, on and solution.unit[o] == u + 1)
                 for aux in a.aux:
                     pos = w + a.duration if aux.is_end else w
                     k = _stretch(wt, pos, aux.is_end)
                     lo, hi = int(wt.cum[k]), int(wt.cum_end[k])
-                    m.add_hint(aux.lo, lo + 1 if aux.is_end else lo)
-                    m.add_hint(aux.hi, hi if aux.is_end else hi - 1)
-                    m.add_hint(aux.offset, int(wt.starts[k]) - lo)
-                    m.add_hint(aux.clock, pos + int(wt.starts[k]) - lo)
+                    hint_once(aux.lo, lo + 1 if aux.is_end else lo)
+                    hint_once(aux.hi, hi if aux.is_end else hi - 1)
+                    hint_once(aux.offset, int(wt.starts[k]) - lo)
+                    hint_once(aux.clock, pos + int(wt.starts[k]) - lo)
         for var, o, kind in self.op_vars:
             alt = p.operations[o].alternatives[solution.alternative[o]]
             w = p.working[alt.workstation].worked(solution.start[o])
@@ -436,7 +447,7 @@ class ScheduleModel:
                 "start": solution.start[o],
                 "end": solution.end[o],
             }[kind]
-            m.add_hint(var, value)
+            hint_once(var, value)
         for (mi, u), arcs in self.arcs.items():
             seq = sorted(
                 (solution.start[a.op], solution.end[a.op], i)
@@ -448,13 +459,13 @@ class ScheduleModel:
             chosen_arcs |= set(itertools.pairwise(nodes))
             for i, k, lit in arcs:
                 if i != k or i == 0:
-                    m.add_hint(lit, (i, k) in chosen_arcs)
+                    hint_once(lit, (i, k) in chosen_arcs)
         values = objective_values(p, solution)
         done = [solution.end[o.operations[-1]] for o in p.orders]
         for order, t, c in zip(p.orders, self.tardiness, done, strict=True):
-            m.add_hint(t, max(0, c - order.due))
+            hint_once(t, max(0, c - order.due))
         if self.makespan is not None:
-            m.add_hint(self.makespan, values["makespan"])
+            hint_once(self.makespan, values["makespan"])
 
     def read(self, solver: cp_model.CpSolver) -> Solution:
         """The schedule of the solver's best solution (units assigned where cumulative)."""
