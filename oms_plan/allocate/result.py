@@ -143,7 +143,9 @@ class AllocationResult:
         return {
             "promises": self.promises.copy(),
             "exceptions": self.exceptions.copy(),
-            "kpis": kpis_frame(self.kpis),
+            # One text column: KPIs mix numbers and words (status, solver), and Parquet
+            # needs a single type per column.
+            "kpis": kpis_frame({k: _kpi_text(v) for k, v in self.kpis.items()}),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -180,6 +182,14 @@ class AllocationResult:
                 f"  {s.name:<14} {s.sense} {_fmt(s.value)} (bound {_fmt(s.bound)}, {s.status.value})"
             )
         return "\n".join(lines)
+
+
+def _kpi_text(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float | np.floating):
+        return "nan" if math.isnan(value) else repr(round(float(value), 6))
+    return str(value)
 
 
 def _fmt(value: object) -> str:

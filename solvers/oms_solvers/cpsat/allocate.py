@@ -111,7 +111,7 @@ def solve(
         for k, o in enumerate(outcomes):
             per_stage[k].append(o)
     merged = tuple(_merge(stages[k], per_stage[k]) for k in range(len(stages)))
-    status = worst_status([o.status for o in merged]) if parts else SolveStatus.EMPTY
+    status = worst_status([o.status for o in merged]) if merged else SolveStatus.OPTIMAL
     return BackendAnswer(
         solver=NAME,
         flows=flows,
@@ -124,8 +124,9 @@ def solve(
 
 def _merge(stage: Stage, outcomes: list[StageOutcome]) -> StageOutcome:
     """One stage over several chunks: sums (minimum for a fair-share ratio)."""
-    if not outcomes:
-        return StageOutcome(stage.name, stage.sense, 0.0, 0.0, SolveStatus.EMPTY)
+    if not outcomes:  # no options at all: shipping nothing is the only, optimal answer
+        value = 1.0 if stage.is_fair else 0.0
+        return StageOutcome(stage.name, stage.sense, value, value, SolveStatus.OPTIMAL)
     status = worst_status([o.status for o in outcomes])
     if stage.is_fair:
         return StageOutcome(

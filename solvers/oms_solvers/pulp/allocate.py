@@ -62,11 +62,13 @@ def solve(
     comps = np.ones(problem.num_components, dtype=bool) if components is None else components
     options = np.flatnonzero(comps[problem.line_component[problem.opt_line]])
     flows = np.zeros(problem.num_options, dtype=np.int64)
-    if not len(options):
-        empty = tuple(
-            StageOutcome(s.name, s.sense, 0.0, 0.0, SolveStatus.EMPTY) for s in stages
+    if not len(options):  # nothing can ship: shipping nothing is optimal
+        nothing = tuple(
+            StageOutcome(s.name, s.sense, v, v, SolveStatus.OPTIMAL)
+            for s in stages
+            for v in [1.0 if s.is_fair else 0.0]
         )
-        return BackendAnswer(NAME, flows, empty, SolveStatus.EMPTY, time.perf_counter() - started)
+        return BackendAnswer(NAME, flows, nothing, SolveStatus.OPTIMAL, time.perf_counter() - started)
     m = build_model(problem, stages, options)
     prob = pulp.LpProblem("allocation", pulp.LpMaximize)
     xs = [
