@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,8 +98,10 @@ def check_allocation(
     _report(v, lines.loc[mismatch].reset_index(), "shipped + short ≠ ordered")
     rules = orders.set_index("lkey").loc[lines.index]
     partial = ~rules["partial_ok"].astype(bool)
-    whole_bad = partial & (lines["n"] > 0) & (
-        (lines["n"] > 1) | ((lines["shipped"] - lines["ordered"]).abs() > _TOL)
+    whole_bad = (
+        partial
+        & (lines["n"] > 0)
+        & ((lines["n"] > 1) | ((lines["shipped"] - lines["ordered"]).abs() > _TOL))
     )
     _report(v, lines.loc[whole_bad].reset_index(), "partial_ok=false but not one whole shipment")
     max_ship = rules["max_shipments"]
@@ -168,7 +169,9 @@ def _check_ship_complete(
     if rows.empty:
         return
     per_line = rows.groupby("lkey").agg(
-        order=("order", "first"), got=("quantity", "sum"), n=("quantity", "size"),
+        order=("order", "first"),
+        got=("quantity", "sum"),
+        n=("quantity", "size"),
         ordered=("o_quantity", "first"),
     )
     line_ok = (per_line["n"] == 1) & ((per_line["got"] - per_line["ordered"]).abs() <= _TOL)
@@ -208,9 +211,7 @@ def _check_stock(
     bad = net.loc[net["balance"] < -_TOL].drop_duplicates(["item", "location"])
     for r in bad.head(20).itertuples():
         date = (start + pd.Timedelta(days=int(r.day))).date()
-        v.append(
-            f"{r.item!r} at {r.location!r}: by {date} ships {-r.balance:g} more than exists"
-        )
+        v.append(f"{r.item!r} at {r.location!r}: by {date} ships {-r.balance:g} more than exists")
 
 
 def _check_quotas(
@@ -241,7 +242,7 @@ def _check_quotas(
             np.add.at(rec, ev["day"].to_numpy(dtype=np.int64), ev["quantity"].to_numpy(dtype=float))
             out = np.zeros(h)
             np.add.at(out, rows["day"].to_numpy(dtype=np.int64), rows["quantity"].to_numpy(float))
-            ends = list(range(rule.period_days - 1, h, rule.period_days)) + [h - 1]
+            ends = [*list(range(rule.period_days - 1, h, rule.period_days)), h - 1]
             for e in ends:
                 if out[: e + 1].sum() > rule.share * rec[: e + 1].sum() + _TOL:
                     v.append(f"group {rule.group!r} item {item!r}: quota exceeded by day {e}")

@@ -77,13 +77,15 @@ class LinearModel:
         return len(self.lb) - 1
 
     def add_row(
-        self, name: str, var: list[int] | np.ndarray, coef: list[int] | np.ndarray,
-        lo: int | None, hi: int | None,
+        self,
+        name: str,
+        var: list[int] | np.ndarray,
+        coef: list[int] | np.ndarray,
+        lo: int | None,
+        hi: int | None,
     ) -> None:
         """Add ``lo ≤ Σ coef·var ≤ hi``."""
-        self.rows.append(
-            Row(name, np.asarray(var, np.int64), np.asarray(coef, np.int64), lo, hi)
-        )
+        self.rows.append(Row(name, np.asarray(var, np.int64), np.asarray(coef, np.int64), lo, hi))
 
     @property
     def num_vars(self) -> int:

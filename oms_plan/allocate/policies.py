@@ -94,7 +94,7 @@ class Weights:
         out = base.astype(float)
         for p, w in self.priority.items():
             out[priorities == p] = w
-        return out
+        return np.asarray(out, dtype=float)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, object] | None) -> Weights:
@@ -220,7 +220,9 @@ def build_stages(
             can[problem.opt_line[problem.opt_on_time]] = True
             lines = np.flatnonzero((problem.line_priority == c) & can)
             stages.append(
-                Stage(f"fair:{c}", "max", np.zeros(problem.num_options, np.int64), FAIR_SCALE, lines)
+                Stage(
+                    f"fair:{c}", "max", np.zeros(problem.num_options, np.int64), FAIR_SCALE, lines
+                )
             )
         count(f"on_time:{c}", "max", in_c & problem.opt_on_time)
         count(f"filled:{c}", "max", in_c)

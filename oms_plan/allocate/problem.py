@@ -197,22 +197,22 @@ class AllocationProblem:
     @cached_property
     def opt_buffer(self) -> np.ndarray:
         """Buffer of each option."""
-        return self.iv_buffer[self.opt_interval]
+        return np.asarray(self.iv_buffer[self.opt_interval])
 
     @cached_property
     def opt_location(self) -> np.ndarray:
         """Location index of each option."""
-        return self.buf_location[self.opt_buffer]
+        return np.asarray(self.buf_location[self.opt_buffer])
 
     @cached_property
     def opt_on_time(self) -> np.ndarray:
         """Whether the option delivers by the requested date."""
-        return self.opt_late == 0
+        return np.asarray(self.opt_late == 0)
 
     @cached_property
     def opt_scale(self) -> np.ndarray:
         """Scaled units per unit of each option's item."""
-        return self.item_scale[self.line_item[self.opt_line]]
+        return np.asarray(self.item_scale[self.line_item[self.opt_line]])
 
     @cached_property
     def iv_component(self) -> np.ndarray:
@@ -222,7 +222,7 @@ class AllocationProblem:
         # Every interval of a buffer belongs to the component of any of its intervals.
         buf_comp = np.full(len(self.buf_item), -1, dtype=np.int64)
         np.maximum.at(buf_comp, self.iv_buffer, comp)
-        return buf_comp[self.iv_buffer]
+        return np.asarray(buf_comp[self.iv_buffer])
 
     @cached_property
     def line_needs_mip(self) -> np.ndarray:
@@ -238,7 +238,7 @@ class AllocationProblem:
         """Per component: whether a side constraint or a quota makes it a MIP."""
         needs = np.zeros(self.num_components, dtype=bool)
         needs[self.line_component[self.line_needs_mip]] = True
-        return needs | self.component_has_quota()
+        return np.asarray(needs | self.component_has_quota())
 
     def component_has_quota(self) -> np.ndarray:
         """Per component: whether a quota constrains some of its lines."""
@@ -339,9 +339,7 @@ def build_problem(
     n_all = len(orders)
     requested_all = _days(orders["requested_date"], dataset.start)
     beyond = requested_all >= h
-    excluded: list[tuple[int, str]] = [
-        (int(r), "beyond_horizon") for r in np.flatnonzero(beyond)
-    ]
+    excluded: list[tuple[int, str]] = [(int(r), "beyond_horizon") for r in np.flatnonzero(beyond)]
     rows = np.flatnonzero(~beyond & (orders["quantity"].to_numpy(dtype=float) > 0))
     zero_rows = np.flatnonzero(~beyond & (orders["quantity"].to_numpy(dtype=float) <= 0))
     excluded += [(int(r), "zero_quantity") for r in zero_rows]
@@ -513,7 +511,7 @@ def build_problem(
 def _days(column: pd.Series, start: dt.date, missing: int = 0) -> np.ndarray:
     """Day indices of a date column (``missing`` where empty)."""
     days = (column - pd.Timestamp(start)).dt.days
-    return days.fillna(missing).to_numpy(dtype=np.int64)
+    return np.asarray(days.fillna(missing).to_numpy(dtype=np.int64))
 
 
 def _finish_options(
@@ -577,26 +575,30 @@ def _together_options(
     for j in np.flatnonzero(line_together >= 0):
         members_of.setdefault(int(line_together[j]), []).append(int(j))
     for _g, members in sorted(members_of.items()):
-        per_line = [{int(buf_loc[c_buf[r]]): r for r in range(lo[j], hi[j])} for j in members]
+        per_line = [
+            {int(buf_loc[c_buf[r]]): int(r) for r in range(int(lo[j]), int(hi[j]))} for j in members
+        ]
         common = sorted(set.intersection(*(set(d) for d in per_line)))
         for loc in common:
             rows = [d[loc] for d in per_line]
             days: set[int] = set()
             for r in rows:
-                days.add(int(max(requested[c_line[r]] - c_transit[r], 0)))
+                days.add(int(max(int(requested[c_line[r]]) - int(c_transit[r]), 0)))
                 b = int(c_buf[r])
                 days.update(iv_day[buf_first[b] : buf_end[b]].tolist())
             for day in sorted(d for d in days if d < h):
-                entries = []
+                entries: list[tuple[int, int, int, int, int, float, int]] = []
                 for r in rows:
-                    j, b = int(c_line[r]), int(c_buf[r])
+                    jj, b = int(c_line[r]), int(c_buf[r])
                     p = int(np.searchsorted(key_iv, b * (h + 1) + day, side="right") - 1)
                     if p < buf_first[b]:
                         break
-                    late = max(day + int(c_transit[r]) - int(requested[j]), 0)
-                    if max_late[j] >= 0 and late > max_late[j]:
+                    late = max(day + int(c_transit[r]) - int(requested[jj]), 0)
+                    if max_late[jj] >= 0 and late > max_late[jj]:
                         break
-                    entries.append((j, p, day, int(c_transit[r]), late, float(c_cost[r]), next_key))
+                    entries.append(
+                        (jj, p, day, int(c_transit[r]), late, float(c_cost[r]), next_key)
+                    )
                 if len(entries) != len(members):
                     continue
                 rows_l.extend(entries)

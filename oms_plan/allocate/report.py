@@ -76,7 +76,7 @@ def promises_frame(dataset: Dataset, problem: AllocationProblem, flows: np.ndarr
 
 def _real(scaled: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """Scaled integers back to item units (whole numbers stay exact)."""
-    return np.round(scaled / scale, 6)
+    return np.asarray(np.round(scaled / scale, 6), dtype=float)
 
 
 def _bindings(problem: AllocationProblem, flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -128,9 +128,7 @@ def _bindings(problem: AllocationProblem, flows: np.ndarray) -> tuple[np.ndarray
     binding_short = np.full(n, "stock", dtype=object)
     cand = np.flatnonzero(more)
     if len(cand):
-        frame = pd.DataFrame(
-            {"line": problem.opt_line[cand], "taker": opt_taker[cand]}
-        )
+        frame = pd.DataFrame({"line": problem.opt_line[cand], "taker": opt_taker[cand]})
         frame["tprio"] = prio[frame["taker"].to_numpy()]
         frame["trow"] = problem.line_row[frame["taker"].to_numpy()]
         frame = frame.sort_values(["line", "tprio", "trow"]).drop_duplicates("line")
@@ -168,7 +166,9 @@ def exceptions_for(
             )
         )
     sup = dataset.supply
-    late_supply = sup.loc[(sup["due_date"] - pd.Timestamp(dataset.start)).dt.days >= problem.horizon_days]
+    late_supply = sup.loc[
+        (sup["due_date"] - pd.Timestamp(dataset.start)).dt.days >= problem.horizon_days
+    ]
     for _, s in late_supply.iterrows():
         rows.append(
             PlanException(
@@ -290,11 +290,15 @@ def kpis_for(
         "lines_planned": problem.num_lines,
         "ordered_quantity": round(total, 6),
         "on_time_pct": round(100 * float((on_time / scale).sum()) / total, 4) if total else 100.0,
-        "fill_rate_pct": round(100 * float((per_line / scale).sum()) / total, 4) if total else 100.0,
+        "fill_rate_pct": round(100 * float((per_line / scale).sum()) / total, 4)
+        if total
+        else 100.0,
         "lines_on_time": int((on_time >= qty).sum()),
         "lines_late": int(late_rows[key].drop_duplicates().shape[0]),
         "lines_short": int((per_line < qty).sum()),
-        "total_days_late": int(late_rows.groupby(key)["days_late"].max().sum()) if len(late_rows) else 0,
+        "total_days_late": int(late_rows.groupby(key)["days_late"].max().sum())
+        if len(late_rows)
+        else 0,
         "unit_days_late": round(
             float((late_rows["quantity"] * late_rows["days_late"].astype(float)).sum()), 6
         ),

@@ -1,4 +1,4 @@
-"""What a back-end returns (:class:`BackendAnswer`) and what users get (:class:`AllocationResult`)."""
+"""What back-ends return (:class:`BackendAnswer`) and users get (:class:`AllocationResult`)."""
 
 from __future__ import annotations
 
@@ -178,9 +178,8 @@ class AllocationResult:
             f"shipping cost {_fmt(k.get('shipping_cost'))}",
         ]
         for s in self.stages:
-            lines.append(
-                f"  {s.name:<14} {s.sense} {_fmt(s.value)} (bound {_fmt(s.bound)}, {s.status.value})"
-            )
+            bound = f"bound {_fmt(s.bound)}, {s.status.value}"
+            lines.append(f"  {s.name:<14} {s.sense} {_fmt(s.value)} ({bound})")
         return "\n".join(lines)
 
 

@@ -39,7 +39,11 @@ def model(
         m.add_inventory(item=item, location=loc, on_hand=qty)
     for k, (loc, qty, d) in enumerate(receipts or []):
         m.add_supply(
-            supply=f"PO-{k + 1}", kind="purchase", item=item, location=loc, quantity=qty,
+            supply=f"PO-{k + 1}",
+            kind="purchase",
+            item=item,
+            location=loc,
+            quantity=qty,
             due_date=day(d),
         )
     for loc, region, transit, cost in lanes or [(loc, "R", 1, 1.0) for loc in sorted(locs)]:

@@ -50,14 +50,27 @@ def test_allocate_options(tmp_path: Path, tiny_path: Path) -> None:
     out = tmp_path / "p"
     ok = runner.invoke(
         app,
-        ["allocate", str(tiny_path), "--out", str(out), "--no-protect-commitments",
-         "--solver", "greedy", "--format", "parquet", "--quota", "ACME=0.5"],
+        [
+            "allocate",
+            str(tiny_path),
+            "--out",
+            str(out),
+            "--no-protect-commitments",
+            "--solver",
+            "greedy",
+            "--format",
+            "parquet",
+            "--quota",
+            "ACME=0.5",
+        ],
     )
     assert ok.exit_code == 0, ok.output
     assert (out / "promises.parquet").exists()
     bad = runner.invoke(app, ["allocate", str(tiny_path), "--out", str(out), "--quota", "x"])
     assert bad.exit_code == 2
-    refused = runner.invoke(app, ["allocate", str(tiny_path), "--out", str(out), "--solver", "flow"])
+    refused = runner.invoke(
+        app, ["allocate", str(tiny_path), "--out", str(out), "--solver", "flow"]
+    )
     assert refused.exit_code != 0
     missing = runner.invoke(app, ["allocate", str(tmp_path / "nope"), "--out", str(out)])
     assert missing.exit_code == 2

@@ -49,8 +49,11 @@ def instances(draw: st.DrawFn, side: bool = False) -> Dataset:
                 )
     for k in range(draw(st.integers(0, 3))):
         m.add_supply(
-            supply=f"PO{k}", kind="purchase", item=draw(st.sampled_from(["A", "B"])),
-            location=draw(st.sampled_from(locs)), quantity=draw(st.integers(1, 8)),
+            supply=f"PO{k}",
+            kind="purchase",
+            item=draw(st.sampled_from(["A", "B"])),
+            location=draw(st.sampled_from(locs)),
+            quantity=draw(st.integers(1, 8)),
             due_date=day(draw(st.integers(0, 15))),
         )
     n_lines = draw(st.integers(2, 8))

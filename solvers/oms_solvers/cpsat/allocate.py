@@ -23,8 +23,14 @@ from oms_plan.results import SolveStatus
 
 NAME = "cpsat"
 CAPABILITIES = frozenset(
-    {"strict_priority", "weighted", "fair_share", "protect_commitments", "side_constraints",
-     "quotas"}
+    {
+        "strict_priority",
+        "weighted",
+        "fair_share",
+        "protect_commitments",
+        "side_constraints",
+        "quotas",
+    }
 )
 #: Options per CP-SAT model (components are grouped up to this size).
 CHUNK_OPTIONS = 4000
@@ -175,7 +181,7 @@ def _solve_chunk(
             model.maximize(expr)
         else:
             model.minimize(expr)
-        model.clear_hints()
+        model.clear_hints()  # type: ignore[no-untyped-call]
         if current is None:
             for i in range(n_opt):
                 model.add_hint(xs[i], int(start[i]))
@@ -195,12 +201,14 @@ def _solve_chunk(
             raise RuntimeError(f"allocation stage {stage.name} infeasible; this is a bug")
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             current = [int(solver.value(v)) for v in xs]
-            value = int(round(solver.objective_value))
+            value = round(solver.objective_value)
             bound = solver.best_objective_bound
             st = SolveStatus.OPTIMAL if status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
         else:  # time limit without any answer: keep the previous one (it is feasible)
-            base = current if current is not None else [int(v) for v in start] + [0] * (
-                len(xs) - n_opt
+            base = (
+                current
+                if current is not None
+                else [int(v) for v in start] + [0] * (len(xs) - n_opt)
             )
             value = int(np.dot(np.asarray([base[i] for i in idx]), coef)) if len(idx) else 0
             bound = solver.best_objective_bound

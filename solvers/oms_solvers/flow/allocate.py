@@ -44,8 +44,7 @@ class _Network:
     """Arc arrays of the flow network for the selected components."""
 
     def __init__(self, problem: AllocationProblem, comps: np.ndarray) -> None:
-        line_sel = np.flatnonzero(comps[problem.line_component]) if problem.num_lines else []
-        line_sel = np.asarray(line_sel, dtype=np.int64)
+        line_sel = np.flatnonzero(comps[problem.line_component]).astype(np.int64)
         opt_sel = np.flatnonzero(comps[problem.line_component[problem.opt_line]])
         iv_comp = problem.iv_component
         iv_sel = np.flatnonzero((iv_comp >= 0) & comps[np.maximum(iv_comp, 0)])
@@ -125,6 +124,8 @@ def solve(
         Boolean mask over components (default: all).
     time_limit, workers, hint
         Accepted for a uniform back-end interface; min-cost flow has no use for them.
+    repair
+        Also solve components with side constraints, by relaxation and repair.
 
     Returns
     -------
@@ -187,7 +188,9 @@ def _lexicographic(
         cost[opts] = -coef if stage.sense == "max" else coef
         if not cost.any() or not (cap > 0).any():
             value = float(np.dot(coef, (flow + fixed)[opts])) / stage.divisor
-            outcomes.append(StageOutcome(stage.name, stage.sense, value, value, SolveStatus.OPTIMAL))
+            outcomes.append(
+                StageOutcome(stage.name, stage.sense, value, value, SolveStatus.OPTIMAL)
+            )
             continue
         flow = _min_cost_flow(net, cap, cost, supply)
         value = float(np.dot(coef, (flow + fixed)[opts])) / stage.divisor
@@ -220,7 +223,9 @@ def _solve_repaired(
         value = stage.value(flows)
         # Equal to the relaxation so far: this stage's relaxed value bounds it too.
         if proven and value == b.value:
-            outcomes.append(StageOutcome(stage.name, stage.sense, value, value, SolveStatus.OPTIMAL))
+            outcomes.append(
+                StageOutcome(stage.name, stage.sense, value, value, SolveStatus.OPTIMAL)
+            )
             continue
         bound = b.value if proven else (math.inf if stage.sense == "max" else -math.inf)
         proven = False

@@ -22,8 +22,14 @@ from oms_plan.results import SolveStatus
 
 NAME = "greedy"
 CAPABILITIES = frozenset(
-    {"strict_priority", "weighted", "fair_share", "protect_commitments", "side_constraints",
-     "quotas"}
+    {
+        "strict_priority",
+        "weighted",
+        "fair_share",
+        "protect_commitments",
+        "side_constraints",
+        "quotas",
+    }
 )
 
 
@@ -65,7 +71,10 @@ class _Quotas:
     def __init__(self, problem: AllocationProblem, flows: np.ndarray | None = None) -> None:
         self.rows: dict[tuple[int, int], list[list[int]]] = {}
         for g, i, d, c in zip(
-            problem.quota_group, problem.quota_item, problem.quota_day, problem.quota_cap,
+            problem.quota_group,
+            problem.quota_item,
+            problem.quota_day,
+            problem.quota_cap,
             strict=True,
         ):
             self.rows.setdefault((int(g), int(i)), []).append([int(d), int(c)])
@@ -73,8 +82,10 @@ class _Quotas:
             for a in np.flatnonzero(flows > 0):
                 j = int(problem.opt_line[a])
                 self.take(
-                    int(problem.line_group[j]), int(problem.line_item[j]),
-                    int(problem.opt_day[a]), int(flows[a]),
+                    int(problem.line_group[j]),
+                    int(problem.line_item[j]),
+                    int(problem.opt_day[a]),
+                    int(flows[a]),
                 )
 
     def room(self, group: int, item: int, day: int) -> int:
@@ -210,8 +221,13 @@ def fill_leftovers(
 def _preference(problem: AllocationProblem) -> np.ndarray:
     """Options by line, then on time first, earliest delivery, cheapest, location id."""
     return np.lexsort(
-        (problem.opt_location, problem.opt_cost, problem.opt_day + problem.opt_transit,
-         problem.opt_late > 0, problem.opt_line)
+        (
+            problem.opt_location,
+            problem.opt_cost,
+            problem.opt_day + problem.opt_transit,
+            problem.opt_late > 0,
+            problem.opt_line,
+        )
     )
 
 
@@ -287,7 +303,9 @@ def _serve_together(
             _undo(problem, opts[keys == best[2]], flows, stock, quotas)
             return
         stock.take(int(problem.opt_interval[a]), qty)
-        quotas.take(int(problem.line_group[j]), int(problem.line_item[j]), int(problem.opt_day[a]), qty)
+        quotas.take(
+            int(problem.line_group[j]), int(problem.line_item[j]), int(problem.opt_day[a]), qty
+        )
         flows[a] += qty
 
 
@@ -299,7 +317,9 @@ def _undo(
             j = int(problem.opt_line[a])
             stock.take(int(problem.opt_interval[a]), -int(flows[a]))
             quotas.take(
-                int(problem.line_group[j]), int(problem.line_item[j]), int(problem.opt_day[a]),
+                int(problem.line_group[j]),
+                int(problem.line_item[j]),
+                int(problem.opt_day[a]),
                 -int(flows[a]),
             )
             flows[a] = 0

@@ -21,8 +21,14 @@ from oms_plan.results import SolveStatus
 
 NAME = "pulp"
 CAPABILITIES = frozenset(
-    {"strict_priority", "weighted", "fair_share", "protect_commitments", "side_constraints",
-     "quotas"}
+    {
+        "strict_priority",
+        "weighted",
+        "fair_share",
+        "protect_commitments",
+        "side_constraints",
+        "quotas",
+    }
 )
 
 
@@ -68,7 +74,9 @@ def solve(
             for s in stages
             for v in [1.0 if s.is_fair else 0.0]
         )
-        return BackendAnswer(NAME, flows, nothing, SolveStatus.OPTIMAL, time.perf_counter() - started)
+        return BackendAnswer(
+            NAME, flows, nothing, SolveStatus.OPTIMAL, time.perf_counter() - started
+        )
     m = build_model(problem, stages, options)
     prob = pulp.LpProblem("allocation", pulp.LpMaximize)
     xs = [
@@ -104,7 +112,7 @@ def solve(
                 StageOutcome(stage.name, stage.sense, math.nan, math.nan, SolveStatus.NO_SOLUTION)
             )
             break
-        values = [int(round(v.varValue or 0)) for v in xs]
+        values = [round(v.varValue or 0) for v in xs]
         value = int(sum(int(c) * values[i] for i, c in zip(idx, coef, strict=True)))
         optimal = prob.sol_status == pulp.LpSolutionOptimal
         st = SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE
