@@ -226,21 +226,45 @@ def projection_frame(dataset: Dataset, problem: MrpProblem, netting: NettingResu
     blocks = np.repeat(n.proj_value, ends - n.proj_day).reshape(p.num_buffers, horizon)
     chosen = np.lexsort((p.buf_loc, p.buf_item))
     blocks = blocks[chosen]
+    items = np.array(p.item_ids, dtype=object)[p.buf_item[chosen]]
+    locs = np.array(p.location_ids, dtype=object)[p.buf_loc[chosen]]
     frame = pd.DataFrame(
         {
-            "item": np.repeat(np.array(p.item_ids, dtype=object)[p.buf_item[chosen]], horizon),
-            "location": np.repeat(
-                np.array(p.location_ids, dtype=object)[p.buf_loc[chosen]], horizon
-            ),
+            "item": np.repeat(items, horizon),
+            "location": np.repeat(locs, horizon),
             "date": np.tile(dataset.dates.to_numpy(), len(chosen)),
             "on_hand": _clean(blocks.reshape(-1)),
+            "atp": _atp_blocks(atp_projection(dataset), items, locs, horizon).reshape(-1),
         }
     )
-    atp = atp_projection(dataset)[["item", "location", "date", "atp"]]
-    frame = frame.merge(atp, on=["item", "location", "date"], how="left", sort=False)
-    # Buffers the ATP engine does not list hold no stock or receipts: nothing to promise.
-    frame["atp"] = frame["atp"].fillna(0.0)
     return output_frame("projection", frame)
+
+
+def _atp_blocks(
+    atp: pd.DataFrame, items: NDArray[np.object_], locs: NDArray[np.object_], horizon: int
+) -> NDArray[np.float64]:
+    """ATP per (buffer, day) for the buffers (items[i], locs[i]); 0 where ATP lists none.
+
+    The ATP table has one row per day of the horizon for each buffer it lists, by buffer and
+    date, so it is matched block by block rather than row by row (millions of rows at scale).
+    """
+    out = np.zeros((len(items), horizon))
+    if atp.empty:
+        return out
+    if len(atp) % horizon:
+        raise AssertionError("ATP projection does not hold one row per horizon day")
+    values = atp["atp"].to_numpy(dtype=float).reshape(-1, horizon)
+    row = {
+        (i, loc): k
+        for k, (i, loc) in enumerate(
+            zip(atp["item"].iloc[::horizon], atp["location"].iloc[::horizon], strict=True)
+        )
+    }
+    pos = np.array([row.get((i, loc), -1) for i, loc in zip(items, locs, strict=True)])
+    have = pos >= 0
+    out[have] = values[pos[have]]
+    # Buffers the ATP engine does not list hold no stock or receipts: nothing to promise.
+    return out
 
 
 def _clean(values: NDArray[np.float64]) -> NDArray[np.float64]:
