@@ -84,18 +84,18 @@ def main() -> None:
     # -- reservations -----------------------------------------------------------------------
     quotes = [promiser.promise(*r) for r in requests]
     quotes = [q for q in quotes if q.shipments]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     held, expired = [], 0
     for q in quotes:
         try:
             held.append(promiser.reserve(q))
         except Exception:  # QuoteExpiredError: an earlier reservation took the quantity
             expired += 1
-    reserve_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    reserve_s, reserve_cpu = time.perf_counter() - t0, time.thread_time() - c0
+    t0, c0 = time.perf_counter(), time.thread_time()
     for rid in held:
         promiser.release(rid)
-    release_s = time.perf_counter() - t0
+    release_s, release_cpu = time.perf_counter() - t0, time.thread_time() - c0
     reserve_rate = len(quotes) / reserve_s
     release_rate = len(held) / release_s
 
@@ -146,7 +146,9 @@ def main() -> None:
         f"{'reserve() per second':<32}{reserve_rate:>36,.0f}{base_reserve_rate:>20,.0f}"
         f"{reserve_rate / base_reserve_rate:>7.0f}x"
     )
-    print(f"{'release() per second':<38}{release_rate:>22,.0f}")
+    print(f"{'  (CPU time only)':<32}{len(quotes) / reserve_cpu:>36,.0f}")
+    print(f"{'release() per second':<32}{release_rate:>36,.0f}")
+    print(f"{'  (CPU time only)':<32}{len(held) / release_cpu:>36,.0f}")
     print()
     print(f"single-line samples: {len(requests)}; orders: {len(orders)}; reservations tried: "
           f"{len(quotes)} ({expired} quotes expired by earlier reservations)")  # fmt: skip
@@ -162,7 +164,11 @@ def main() -> None:
         f"{w99:.1f} / {p99:.1f} µs wall, {cw99:.1f} / {c99:.1f} µs CPU",
     )
     _goal(">= 100x faster than pandas (p50)", b50 / p50 >= GOAL_SPEEDUP, f"{b50 / p50:.0f}x")
-    _goal(">= 50,000 reservations/s", reserve_rate >= GOAL_RESERVE_PER_S, f"{reserve_rate:,.0f}/s")
+    _goal(
+        ">= 50,000 reservations/s",
+        reserve_rate >= GOAL_RESERVE_PER_S,
+        f"{reserve_rate:,.0f}/s wall, {len(quotes) / reserve_cpu:,.0f}/s CPU",
+    )
 
 
 def _goal(text: str, ok: bool, value: str) -> None:

@@ -370,14 +370,20 @@ class Promiser:
         smin = ledger.smin
         # Cheap rejection first (nothing to undo), then apply and verify: legs of one promise
         # may share a buffer, so only the state after all of them is conclusive.
-        stale = next((leg for leg in legs if smin[leg[0], leg[1]] < leg[2] - EPS), None)
-        if stale is None:
+        stale: tuple[int, int, float] | None = None
+        for leg in legs:
+            if smin[leg[0], leg[1]] < leg[2] - EPS:
+                stale = leg
+                break
+        else:
             for leg in legs:
                 ledger.consume(*leg)
-            stale = next((leg for leg in legs if smin[leg[0], leg[1]] < -EPS), None)
-            if stale is not None:
-                for leg in reversed(legs):
-                    ledger.restore(*leg)
+            for leg in legs:
+                if smin[leg[0], leg[1]] < -EPS:
+                    stale = leg
+                    for back in reversed(legs):
+                        ledger.restore(*back)
+                    break
         if stale is not None:
             b, day, qty = stale
             raise QuoteExpiredError(
