@@ -68,6 +68,18 @@ class LinearModel:
     rows: list[Row] = field(default_factory=list)
     options: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     objectives: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    fair_rows: dict[int, list[tuple[np.ndarray, int]]] = field(default_factory=dict)
+
+    def stage_value(self, k: int, x: np.ndarray) -> int:
+        """Integer value of stage ``k``'s objective at option quantities ``x``.
+
+        For a fair-share stage: the largest ``T`` the quantities allow.
+        """
+        if k in self.fair_rows:
+            caps = [FAIR_SCALE * int(x[xs].sum()) // q for xs, q in self.fair_rows[k]]
+            return min([FAIR_SCALE, *caps])
+        idx, coef = self.objectives[k]
+        return int(np.dot(x[idx], coef)) if len(idx) else 0
 
     def add_var(self, name: str, lb: int, ub: int) -> int:
         """Add one variable; return its index."""
@@ -119,9 +131,9 @@ def build_model(
     _stock_rows(problem, m, options)
     _line_rows(problem, m, options)
     _quota_rows(problem, m, options)
-    for stage in stages:
+    for k, stage in enumerate(stages):
         if stage.is_fair:
-            m.objectives.append(_fair_rows(problem, m, options, stage))
+            m.objectives.append(_fair_rows(problem, m, options, stage, k))
         else:
             coef = stage.coef[options]
             nz = np.flatnonzero(coef)
@@ -207,7 +219,7 @@ def _quota_rows(problem: AllocationProblem, m: LinearModel, options: np.ndarray)
 
 
 def _fair_rows(
-    problem: AllocationProblem, m: LinearModel, options: np.ndarray, stage: Stage
+    problem: AllocationProblem, m: LinearModel, options: np.ndarray, stage: Stage, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """``T`` and its rows ``F·on_time_j ≥ q_j·T`` for the stage's lines in this model."""
     t = m.add_var(f"T[{stage.name}]", 0, FAIR_SCALE)
@@ -215,8 +227,10 @@ def _fair_rows(
     lines = stage.fair_lines if stage.fair_lines is not None else np.zeros(0, np.int64)
     lines = lines[np.isin(lines, ol)]
     on_time = problem.opt_on_time[options]
+    m.fair_rows[k] = []
     for j in lines:
         xs = np.flatnonzero((ol == j) & on_time)
+        m.fair_rows[k].append((xs, int(problem.line_qty[j])))
         var = [*xs.tolist(), t]
         coef = [FAIR_SCALE] * len(xs) + [-int(problem.line_qty[j])]
         m.add_row(f"fair[{problem.describe_line(int(j))}]", var, coef, 0, None)

@@ -176,11 +176,33 @@ def _dispatch(
     mip = exact_mip
     if mip.any():
         cpsat = _backend("cpsat")
+        hint = _warm_start(problem, stages, mip)
         limit = None if time_limit is None else max(0.1, time_limit - _elapsed(out))
-        out.append(
-            (cpsat.solve(problem, stages, components=mip, time_limit=limit, workers=workers), mip)
+        answer = cpsat.solve(
+            problem, stages, components=mip, time_limit=limit, workers=workers, hint=hint
         )
+        out.append((answer, mip))
     return out
+
+
+def _warm_start(
+    problem: AllocationProblem, stages: list[Stage], comps: np.ndarray
+) -> np.ndarray | None:
+    """A good feasible start for CP-SAT: flow relaxation-and-repair where it applies.
+
+    It ignores quotas and cannot do fair-share stages: those components keep CP-SAT's own
+    first-come-first-served start.
+    """
+    usable = comps & ~problem.component_has_quota()
+    if not usable.any() or any(s.is_fair for s in stages):
+        return None
+    from oms_solvers.greedy.allocate import allocate_fcfs
+
+    repaired = _backend("flow").solve(problem, stages, components=usable, repair=True).flows
+    rest = comps & ~usable
+    if rest.any():
+        repaired = repaired + allocate_fcfs(problem, rest)
+    return np.asarray(repaired, dtype=np.int64)
 
 
 def _elapsed(answers: list[tuple[BackendAnswer, np.ndarray]]) -> float:

@@ -172,7 +172,9 @@ def _solve_chunk(
             if row.hi is not None:
                 model.add(expr <= row.hi)
     n_opt = len(m.options)
-    current: list[int] | None = None
+    # The best answer so far (option quantities): it satisfies every row and every stage
+    # constraint added so far, so it is always a valid hint and a fallback.
+    best = np.asarray(start, dtype=np.int64).copy()
     outcomes: list[StageOutcome] = []
     limited = False
     for k, (stage, (idx, coef)) in enumerate(zip(stages, m.objectives, strict=True)):
@@ -182,12 +184,8 @@ def _solve_chunk(
         else:
             model.minimize(expr)
         model.clear_hints()  # type: ignore[no-untyped-call]
-        if current is None:
-            for i in range(n_opt):
-                model.add_hint(xs[i], int(start[i]))
-        else:
-            for v, val in zip(xs, current, strict=True):
-                model.add_hint(v, val)
+        for i in range(n_opt):
+            model.add_hint(xs[i], int(best[i]))
         solver = cp_model.CpSolver()
         remaining = len(stages) - k
         budget = (deadline - time.perf_counter()) * share / remaining
@@ -199,28 +197,22 @@ def _solve_chunk(
             raise RuntimeError(f"CP-SAT model invalid (a bug): {model.validate()}")
         if status == cp_model.INFEASIBLE:
             raise RuntimeError(f"allocation stage {stage.name} infeasible; this is a bug")
+        hinted = m.stage_value(k, best)
+        value, st = hinted, SolveStatus.FEASIBLE
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            current = [int(solver.value(v)) for v in xs]
-            value = round(solver.objective_value)
-            bound = solver.best_objective_bound
-            st = SolveStatus.OPTIMAL if status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
-        else:  # time limit without any answer: keep the previous one (it is feasible)
-            base = (
-                current
-                if current is not None
-                else [int(v) for v in start] + [0] * (len(xs) - n_opt)
-            )
-            value = int(np.dot(np.asarray([base[i] for i in idx]), coef)) if len(idx) else 0
-            bound = solver.best_objective_bound
-            st = SolveStatus.FEASIBLE  # the warm start is feasible by construction
+            found = round(solver.objective_value)
+            better = found > hinted if stage.sense == "max" else found < hinted
+            if better or status == cp_model.OPTIMAL:
+                best = np.array([solver.value(xs[i]) for i in range(n_opt)], dtype=np.int64)
+                value = found
+                st = SolveStatus.OPTIMAL if status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
+        bound = solver.best_objective_bound if status != cp_model.UNKNOWN else math.nan
+        if st is SolveStatus.OPTIMAL:
+            bound = value
         limited |= st is not SolveStatus.OPTIMAL
         outcomes.append(
             StageOutcome(stage.name, stage.sense, value / stage.divisor, bound / stage.divisor, st)
         )
-        if current is not None:
-            model.add(expr >= value if stage.sense == "max" else expr <= value)
-    if current is None:
-        values = np.asarray(start, dtype=np.int64)
-    else:
-        values = np.asarray(current[:n_opt], dtype=np.int64)
+        model.add(expr >= value if stage.sense == "max" else expr <= value)
+    values = best
     return outcomes, values, limited
