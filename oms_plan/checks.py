@@ -437,7 +437,9 @@ def _check_routing(tables: Tables, issues: list[Issue]) -> None:
     if src is None or src.empty:
         return
     make = src.loc[_mask(src["method"] == "make")].dropna(subset=["item", "location"])
-    make_locs: dict[str, set[str]] = make.groupby("item")["location"].agg(set).to_dict()
+    make_locs: dict[str, set[str]] = {}
+    for made, at_loc in zip(make["item"], make["location"], strict=True):
+        make_locs.setdefault(made, set()).add(at_loc)
     item, ws_at = routing["item"].to_numpy(dtype=object), at.to_numpy(dtype=object)
     candidates = np.flatnonzero(routing["location"].isna().to_numpy() & at.notna().to_numpy())
     unplaced = [
@@ -489,6 +491,7 @@ def _check_quantities(tables: Tables, issues: list[Issue]) -> None:
     if items is None:
         return
     integral = dict(zip(items["item"], items["integral"], strict=True))
+    whole_items: dict[str, np.ndarray] = {}  # per table: the line's item is integral
     for table, column in [
         ("orders", "quantity"),
         ("orders", "min_shipment"),
@@ -498,7 +501,9 @@ def _check_quantities(tables: Tables, issues: list[Issue]) -> None:
         frame = tables.get(table)
         if frame is None or frame.empty:
             continue
-        whole_item = _mask(frame["item"].map(integral) == True)  # noqa: E712 (may be NaN)
+        if table not in whole_items:
+            whole_items[table] = _mask(frame["item"].map(integral) == True)  # noqa: E712
+        whole_item = whole_items[table]
         values = np.asarray(frame[column].to_numpy(dtype=float, na_value=np.nan), dtype=float)
         with np.errstate(invalid="ignore"):
             fractional = np.isfinite(values) & (np.floor(values) != values)

@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from oms_plan.errors import Issue
 from oms_plan.schema import (
@@ -136,8 +138,8 @@ def _is_text_dtype(series: pd.Series) -> bool:
 
 def _blank_mask(series: pd.Series) -> np.ndarray:
     mask = np.asarray(series.isna().to_numpy(dtype=bool), dtype=bool)
-    if _is_text_dtype(series):
-        empty = (series.str.strip() == "").to_numpy(dtype=bool, na_value=False)
+    if _is_text_dtype(series):  # already trimmed by _coerce_column
+        empty = (series == "").to_numpy(dtype=bool, na_value=False)
         mask = mask | empty
     elif series.dtype == object:
         mask = mask | np.fromiter(
@@ -253,6 +255,9 @@ def _coerce_column(
     if isinstance(series.dtype, pd.CategoricalDtype):
         # Dictionary-encoded Parquet columns: read the values, not the codes.
         series = series.astype(object)
+    if _is_text_dtype(series):
+        # One trim for the whole column: every parser below reads trimmed text.
+        series = series.str.strip()
     blank = _blank_mask(series)
     issues: list[Issue] = []
 
@@ -372,11 +377,23 @@ def _cell_text(value: object) -> str:
 def _texts(series: pd.Series, blank: np.ndarray) -> np.ndarray:
     """Cells as stripped strings, ``None`` where blank (numbers: ``7.0`` → ``"7"``)."""
     if _is_text_dtype(series):
-        out = np.array(series.str.strip().to_numpy(dtype=object, na_value=None), dtype=object)
+        out = np.array(series.to_numpy(dtype=object, na_value=None), dtype=object)
     else:
         out = np.empty(len(series), dtype=object)
         out[:] = [_cell_text(v) for v in series.to_numpy(dtype=object)]
     out[blank] = None
+    return out
+
+
+def _lowered(series: pd.Series, blank: np.ndarray) -> np.ndarray:
+    """Cells as lowercase trimmed strings, ``None`` where blank."""
+    if _is_text_dtype(series):
+        out = np.array(series.str.lower().to_numpy(dtype=object, na_value=None), dtype=object)
+        out[blank] = None
+        return out
+    text = _texts(series, blank)
+    out = np.empty(len(text), dtype=object)
+    out[:] = [v.lower() if isinstance(v, str) else None for v in text]
     return out
 
 
@@ -391,9 +408,7 @@ def _scalar_id(value: object, col: Column) -> tuple[object, str]:
 
 
 def _vector_choice(series: pd.Series, blank: np.ndarray, col: Column) -> Parsed:
-    text = _texts(series, blank)
-    lowered = np.empty(len(text), dtype=object)
-    lowered[:] = [v.lower() if isinstance(v, str) else None for v in text]
+    lowered = _lowered(series, blank)
     ok = pd.Series(lowered, dtype=object).isin(col.choices).to_numpy(dtype=bool)
     lowered[~ok] = None
     return pd.Series(lowered, dtype=object), ~ok & ~blank, np.zeros(len(series), dtype=bool)
@@ -474,14 +489,24 @@ def _vector_number(series: pd.Series, blank: np.ndarray, col: Column) -> Parsed:
     elif pd.api.types.is_numeric_dtype(dtype):
         arr = np.asarray(series.to_numpy(dtype=float, na_value=np.nan), dtype=float)
     elif _is_text_dtype(series):
-        numeric = pd.to_numeric(series.str.strip(), errors="coerce")
-        arr = np.asarray(numeric.to_numpy(dtype=float, na_value=np.nan), dtype=float)
+        arr = _arrow_floats(series)
     else:
         arr = np.full(n, np.nan)  # object: every cell goes to the scalar parser
     with np.errstate(invalid="ignore", over="ignore"):
         bad = ~np.isfinite(arr) & ~blank
     arr = np.where(bad | blank, np.nan, arr)
     return _typed_number(col, arr), bad, np.zeros(n, dtype=bool)
+
+
+def _arrow_floats(series: pd.Series) -> np.ndarray:
+    """Trimmed text → floats (NaN: blank or unreadable); Arrow's cast when every cell reads."""
+    try:
+        text = pa.array(series, from_pandas=True)
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+        return np.asarray(pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        numeric = pd.to_numeric(series, errors="coerce")  # some cell is not a number
+        return np.asarray(numeric.to_numpy(dtype=float, na_value=np.nan), dtype=float)
 
 
 def _typed_number(col: Column, arr: np.ndarray) -> pd.Series:
@@ -540,9 +565,7 @@ def _vector_bool(series: pd.Series, blank: np.ndarray, col: Column) -> Parsed:
     if pd.api.types.is_bool_dtype(series.dtype):
         values = np.asarray(series.to_numpy(dtype=bool, na_value=False), dtype=bool)
         return pd.Series(values), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-    text = _texts(series, blank)
-    lowered = np.empty(len(text), dtype=object)
-    lowered[:] = [v.lower() if isinstance(v, str) else "" for v in text]
+    lowered = _lowered(series, blank)
     true = pd.Series(lowered, dtype=object).isin(_TRUE).to_numpy(dtype=bool)
     false = pd.Series(lowered, dtype=object).isin(_FALSE).to_numpy(dtype=bool)
     return pd.Series(true), ~(true | false) & ~blank, np.zeros(n, dtype=bool)
@@ -574,6 +597,12 @@ def _vector_datetime(series: pd.Series, blank: np.ndarray, *, day_only: bool) ->
         parsed = pd.Series(series)
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_localize(None)  # keep the wall-clock time
+    elif day_only and _is_text_dtype(series):
+        # Arrow's strptime: unreadable cells become null and are retried one by one.
+        days = pc.strptime(
+            pa.array(series, from_pandas=True), format="%Y-%m-%d", unit="s", error_is_null=True
+        )
+        parsed = pd.Series(days.to_numpy(zero_copy_only=False), dtype="datetime64[s]")
     elif _is_text_dtype(series) or series.dtype == object:
         text = pd.Series(_texts(series, blank), dtype=object)
         fmt = "%Y-%m-%d" if day_only else "ISO8601"

@@ -75,57 +75,26 @@ def resolve_shipping(
     issues: list[Issue] = []
     if orders is None or orders.empty:
         return _empty_shipping(), issues
-    lanes = tables.get("lanes")
-    if lanes is None or lanes.empty:
-        lanes = pd.DataFrame(
-            {
-                "from_location": pd.Series(dtype=object),
-                "to": pd.Series(dtype=object),
-                "transit_days": pd.Series(dtype="float64"),
-                "cost_per_unit": pd.Series(dtype="float64"),
-            }
-        )
-    # One lane per (from, to): a duplicated lane is reported by the key check.
-    lanes = (
-        lanes[["from_location", "to", "transit_days", "cost_per_unit"]]
-        .dropna(subset=["from_location", "to", "transit_days"])
-        .drop_duplicates(["from_location", "to"])
-        .rename(
-            columns={"from_location": "location", "to": "ship_to", "cost_per_unit": "lane_cost"}
-        )
-    )
-    lanes["transit_days"] = lanes["transit_days"].astype("float64")
-    lanes["lane_cost"] = lanes["lane_cost"].astype("float64")
     n = len(orders)
-    base = pd.DataFrame(
-        {
-            "pos": np.arange(n),
-            "item": orders["item"].to_numpy(dtype=object),
-            "ship_to": orders["ship_to"].to_numpy(dtype=object),
-            "location": orders["location"].to_numpy(dtype=object),
-        }
-    )
-    given = base["location"].notna().to_numpy(dtype=bool)
-    fixed = base.loc[given].merge(lanes, on=["location", "ship_to"], how="left")
-    open_lines = base.loc[~given].drop(columns="location")
-    # Choose once per (item, region) pair, not once per line: far fewer rows to rank.
-    pairs = open_lines[["item", "ship_to"]].drop_duplicates()
-    cands = pairs.merge(item_locations(tables), on="item").merge(lanes, on=["location", "ship_to"])
-    cands = cands.sort_values(
-        ["item", "ship_to", "transit_days", "lane_cost", "location"], kind="mergesort"
-    )
-    best = cands.drop_duplicates(["item", "ship_to"], keep="first")
-    chosen_open = open_lines.merge(best, on=["item", "ship_to"], how="left")
-    chosen = (
-        pd.concat([fixed, chosen_open], ignore_index=True).set_index("pos").reindex(np.arange(n))
-    )
-    transit = np.asarray(chosen["transit_days"].to_numpy(dtype=float, na_value=np.nan))
-    resolved = np.isfinite(transit)
-
-    labels = KeyLabels(TABLES["orders"], orders)
     item = orders["item"].to_numpy(dtype=object)
     ship_to = orders["ship_to"].to_numpy(dtype=object)
     location = orders["location"].to_numpy(dtype=object)
+    given = orders["location"].notna().to_numpy(dtype=bool)
+    pick = _LaneRanking(tables.get("lanes"))
+    chosen = np.full(n, -1, dtype=np.int64)  # position of the chosen lane in pick's order
+    # A line with a location ships from there, when a lane reaches its region.
+    chosen[given] = pick.lane_of(location[given], ship_to[given])
+    # Otherwise: the best-ranked lane to the region among the locations that have the item.
+    chosen[~given] = pick.best_lane(item[~given], ship_to[~given], item_locations(tables))
+    resolved = chosen >= 0
+    safe = np.where(resolved, chosen, 0)
+    transit = np.where(resolved, pick.transit[safe] if len(pick.transit) else 0.0, np.nan)
+    lane_cost = np.where(resolved, pick.cost[safe] if len(pick.cost) else 0.0, 0.0)
+    chosen_location = np.full(n, None, dtype=object)
+    if resolved.any():
+        chosen_location[resolved] = pick.location[chosen[resolved]]
+
+    labels = KeyLabels(TABLES["orders"], orders)
     known = _known_references(tables, orders)
     for pos in np.flatnonzero(given & ~resolved & known):
         issues.append(
@@ -157,9 +126,9 @@ def resolve_shipping(
     ship_day = np.where(ok, np.maximum(np.nan_to_num(due_day) - np.nan_to_num(transit), 0), -1)
     result = pd.DataFrame(
         {
-            "ship_location": np.where(resolved, chosen["location"].to_numpy(dtype=object), None),
+            "ship_location": chosen_location,  # None where unresolved
             "transit_days": np.nan_to_num(transit, nan=-1).astype(np.int64),
-            "lane_cost": np.asarray(chosen["lane_cost"].to_numpy(dtype=float, na_value=np.nan)),
+            "lane_cost": lane_cost,
             "due_day": np.nan_to_num(due_day, nan=0).astype(np.int64),
             "ship_day": ship_day.astype(np.int64),
         },
@@ -196,3 +165,91 @@ def _empty_shipping() -> pd.DataFrame:
             "ship_day": pd.Series(dtype=np.int64),
         }
     )
+
+
+class _LaneRanking:
+    """Lanes ranked per region by transit_days, then cost_per_unit, then location id.
+
+    Lanes are numbered by their position in that order, so comparing two positions of one
+    region compares the lanes by the ship-from rule. A duplicated lane (reported by the key
+    check) keeps its first row.
+    """
+
+    def __init__(self, lanes: pd.DataFrame | None) -> None:
+        if lanes is None or lanes.empty:
+            lanes = pd.DataFrame({"from_location": [], "to": [], "transit_days": [], "cost": []})
+            lanes = lanes.rename(columns={"cost": "cost_per_unit"})
+        frame = pd.DataFrame(
+            {
+                "location": lanes["from_location"].to_numpy(dtype=object),
+                "region": lanes["to"].to_numpy(dtype=object),
+                "transit": lanes["transit_days"].to_numpy(dtype=float, na_value=np.nan),
+                "cost": np.nan_to_num(lanes["cost_per_unit"].to_numpy(dtype=float, na_value=0.0)),
+            }
+        )
+        frame = frame.loc[
+            frame["location"].notna() & frame["region"].notna() & np.isfinite(frame["transit"])
+        ].drop_duplicates(["location", "region"])
+        frame = frame.sort_values(["region", "transit", "cost", "location"], kind="mergesort")
+        self.location = frame["location"].to_numpy(dtype=object)
+        self.region = frame["region"].to_numpy(dtype=object)
+        self.transit = frame["transit"].to_numpy(dtype=float)
+        self.cost = frame["cost"].to_numpy(dtype=float)
+        self._loc_code = {loc: k for k, loc in enumerate(dict.fromkeys(self.location))}
+        self._reg_code = {reg: k for k, reg in enumerate(dict.fromkeys(self.region))}
+        # lane position of (location, region); -1 when there is no lane
+        self._rank = np.full((len(self._loc_code), len(self._reg_code)), -1, dtype=np.int64)
+        if len(frame):
+            self._rank[
+                self._codes(self.location, self._loc_code), self._codes(self.region, self._reg_code)
+            ] = np.arange(len(frame))
+
+    @staticmethod
+    def _codes(values: np.ndarray, codes: dict[object, int]) -> np.ndarray:
+        return np.fromiter((codes.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+
+    def lane_of(self, locations: np.ndarray, regions: np.ndarray) -> np.ndarray:
+        """Lane position from each location to each region (-1: none)."""
+        loc = self._codes(locations, self._loc_code)
+        reg = self._codes(regions, self._reg_code)
+        ok = (loc >= 0) & (reg >= 0)
+        out = np.full(len(locations), -1, dtype=np.int64)
+        out[ok] = self._rank[loc[ok], reg[ok]]
+        return out
+
+    def best_lane(self, items: np.ndarray, regions: np.ndarray, held: pd.DataFrame) -> np.ndarray:
+        """For each (item, region): the best lane from a location that has the item (-1: none)."""
+        out = np.full(len(items), -1, dtype=np.int64)
+        if not len(items) or not len(self.location):
+            return out
+        # the locations (as codes) that have each item, grouped by item
+        held_loc = self._codes(held["location"].to_numpy(dtype=object), self._loc_code)
+        keep = held_loc >= 0  # a location without any lane can serve nobody
+        item_code = {it: k for k, it in enumerate(dict.fromkeys(held["item"][keep]))}
+        held_item = self._codes(held["item"].to_numpy(dtype=object)[keep], item_code)
+        held_loc = held_loc[keep]
+        order = np.argsort(held_item, kind="stable")
+        held_item, held_loc = held_item[order], held_loc[order]
+        counts = np.bincount(held_item, minlength=len(item_code))
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        # decide once per distinct (item, region) pair
+        line_item = self._codes(items, item_code)
+        line_reg = self._codes(regions, self._reg_code)
+        ok = (line_item >= 0) & (line_reg >= 0)
+        if not ok.any():
+            return out
+        key = line_item[ok] * len(self._reg_code) + line_reg[ok]
+        pairs, inverse = np.unique(key, return_inverse=True)
+        pair_item, pair_reg = pairs // len(self._reg_code), pairs % len(self._reg_code)
+        size = counts[pair_item]
+        first = np.repeat(starts[pair_item], size)
+        offset = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
+        cand_loc = held_loc[first + offset]
+        rank = self._rank[cand_loc, np.repeat(pair_reg, size)]
+        # -1 (no lane) must lose: rank missing lanes after every real one
+        rank = np.where(rank < 0, np.iinfo(np.int64).max, rank)
+        seg = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+        best = np.minimum.reduceat(rank, seg)
+        best = np.where(best == np.iinfo(np.int64).max, -1, best)
+        out[ok] = best[inverse]
+        return out
