@@ -206,7 +206,9 @@ class _LaneRanking:
 
     @staticmethod
     def _codes(values: np.ndarray, codes: dict[object, int]) -> np.ndarray:
-        return np.fromiter((codes.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+        # codes are 0, 1, ... in insertion order, so a position in the keys is the code
+        keys = pd.Index(list(codes), dtype=object)
+        return np.asarray(keys.get_indexer(pd.Index(values, dtype=object)), dtype=np.int64)
 
     def lane_of(self, locations: np.ndarray, regions: np.ndarray) -> np.ndarray:
         """Lane position from each location to each region (-1: none)."""

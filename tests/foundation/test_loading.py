@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import oms_plan
 from oms_plan import Dataset, Model
@@ -226,3 +228,73 @@ def test_categorical_columns_read_their_values(tiny: Dataset) -> None:
     frames["orders"]["ship_to"] = pd.Categorical(["NORTH", " ", "SOUTH", "EAST", "SOUTH", "EAST"])
     with pytest.raises(oms_plan.DatasetError, match="ship_to is empty"):
         oms_plan.load(frames, settings=tiny.settings)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    lanes=st.lists(
+        st.tuples(
+            st.sampled_from(["L0", "L1", "L2", "L3"]),
+            st.sampled_from(["R0", "R1"]),
+            st.integers(0, 3),
+            st.sampled_from([0.0, 1.0, 2.5]),
+        ),
+        max_size=8,
+        unique_by=lambda t: (t[0], t[1]),
+    ),
+    stock=st.lists(
+        st.tuples(st.sampled_from(["A", "B"]), st.sampled_from(["L0", "L1", "L2", "L3"])),
+        min_size=1,
+        max_size=6,
+        unique=True,
+    ),
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B"]),
+            st.sampled_from(["R0", "R1"]),
+            st.sampled_from([None, "L0", "L2"]),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_ship_from_rule_matches_a_plain_reference(
+    lanes: list[tuple[str, str, int, float]],
+    stock: list[tuple[str, str]],
+    lines: list[tuple[str, str, str | None]],
+) -> None:
+    m = Model(start="2026-01-05", horizon_days=10)
+    for item in ("A", "B"):
+        m.add_item(item=item)
+    for loc in ("L0", "L1", "L2", "L3"):
+        m.add_location(location=loc, kind="warehouse")
+    for region in ("R0", "R1"):
+        m.add_region(region=region)
+    for item, loc in stock:
+        m.add_inventory(item=item, location=loc, on_hand=1)
+    for loc, region, transit, cost in lanes:
+        m.add_lane(from_location=loc, to=region, transit_days=transit, cost_per_unit=cost)
+    for k, (item, region, loc) in enumerate(lines):
+        m.add_order_line(
+            order=f"O{k}", line="1", item=item, quantity=1, requested_date="2026-01-07",
+            ship_to=region, location=loc,
+        )  # fmt: skip
+    lane = {(loc, region): (transit, cost) for loc, region, transit, cost in lanes}
+    expected: list[tuple[str, int] | None] = []
+    for item, region, loc in lines:
+        if loc is not None:
+            options = [(loc, lane[(loc, region)])] if (loc, region) in lane else []
+        else:
+            options = [
+                (held, lane[(held, region)])
+                for i, held in stock
+                if i == item and (held, region) in lane
+            ]
+        best = min(options, key=lambda o: (o[1][0], o[1][1], o[0]), default=None)
+        expected.append(None if best is None else (best[0], max(2 - best[1][0], 0)))
+    if None in expected:
+        with pytest.raises(oms_plan.DatasetError):
+            m.dataset()
+        return
+    ship = m.dataset().shipping
+    assert list(zip(ship["ship_location"], ship["ship_day"], strict=True)) == expected
