@@ -56,8 +56,9 @@ def _fmt(q: float) -> str:
     return f"{q:.6g}"
 
 
-def _date(start: dt.date, day: int | np.integer) -> pd.Timestamp:
-    return pd.Timestamp(start) + pd.Timedelta(days=int(day))
+def _date(start: dt.date, day: int | np.integer) -> dt.datetime:
+    # Plain datetimes (tens of thousands of rows at scale); the column becomes datetime64.
+    return dt.datetime(start.year, start.month, start.day) + dt.timedelta(days=int(day))
 
 
 def mrp_exceptions(

@@ -214,7 +214,7 @@ def pegging_frame(
 
 def projection_frame(dataset: Dataset, problem: MrpProblem, netting: NettingResult) -> pd.DataFrame:
     """The SCHEMA ``projection`` table: MRP on-hand per buffer and day, ATP from the ATP engine."""
-    from oms_plan.atp import projection_frame as atp_projection
+    from oms_plan.atp import AtpLedger
 
     p, n = problem, netting
     horizon = p.horizon_days
@@ -228,43 +228,30 @@ def projection_frame(dataset: Dataset, problem: MrpProblem, netting: NettingResu
     blocks = blocks[chosen]
     items = np.array(p.item_ids, dtype=object)[p.buf_item[chosen]]
     locs = np.array(p.location_ids, dtype=object)[p.buf_loc[chosen]]
+    # ATP from the ATP engine's ledger (what oms_plan.atp.projection_frame tabulates): stock
+    # and scheduled receipts against commitments, never below 0. Buffers it does not know
+    # hold no stock or receipts: nothing to promise.
+    ledger = AtpLedger.from_dataset(dataset)
+    atp = np.zeros((len(chosen), horizon))
+    for k, (item, loc) in enumerate(zip(items.tolist(), locs.tolist(), strict=True)):
+        b = ledger.buffer(item, loc)
+        if b is not None:
+            atp[k] = ledger.atp(b)
+    # Item and location repeat once per day: categoricals keep millions of rows cheap.
     frame = pd.DataFrame(
         {
-            "item": np.repeat(items, horizon),
-            "location": np.repeat(locs, horizon),
+            "item": pd.Categorical.from_codes(
+                np.repeat(p.buf_item[chosen], horizon), categories=list(p.item_ids)
+            ),
+            "location": pd.Categorical.from_codes(
+                np.repeat(p.buf_loc[chosen], horizon), categories=list(p.location_ids)
+            ),
             "date": np.tile(dataset.dates.to_numpy(), len(chosen)),
             "on_hand": _clean(blocks.reshape(-1)),
-            "atp": _atp_blocks(atp_projection(dataset), items, locs, horizon).reshape(-1),
+            "atp": _clean(atp.reshape(-1)),
         }
     )
     return output_frame("projection", frame)
-
-
-def _atp_blocks(
-    atp: pd.DataFrame, items: NDArray[np.object_], locs: NDArray[np.object_], horizon: int
-) -> NDArray[np.float64]:
-    """ATP per (buffer, day) for the buffers (items[i], locs[i]); 0 where ATP lists none.
-
-    The ATP table has one row per day of the horizon for each buffer it lists, by buffer and
-    date, so it is matched block by block rather than row by row (millions of rows at scale).
-    """
-    out = np.zeros((len(items), horizon))
-    if atp.empty:
-        return out
-    if len(atp) % horizon:
-        raise AssertionError("ATP projection does not hold one row per horizon day")
-    values = atp["atp"].to_numpy(dtype=float).reshape(-1, horizon)
-    row = {
-        (i, loc): k
-        for k, (i, loc) in enumerate(
-            zip(atp["item"].iloc[::horizon], atp["location"].iloc[::horizon], strict=True)
-        )
-    }
-    pos = np.array([row.get((i, loc), -1) for i, loc in zip(items, locs, strict=True)])
-    have = pos >= 0
-    out[have] = values[pos[have]]
-    # Buffers the ATP engine does not list hold no stock or receipts: nothing to promise.
-    return out
 
 
 def _clean(values: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -51,7 +51,9 @@ class MrpResult:
     projection
         SCHEMA ``projection``: per buffer and day, MRP projected end-of-day on-hand
         (planned receipts included; negative = short) and ATP from stock and scheduled
-        receipts only (:func:`oms_plan.atp.projection_frame`).
+        receipts only (the ATP engine's ledger, as :func:`oms_plan.atp.projection_frame`).
+        ``item`` and ``location`` are categoricals (one row per buffer and day adds up
+        to millions of rows at scale); ``.astype(str)`` gives plain strings.
     exceptions
         SCHEMA ``exceptions`` (see :mod:`oms_plan.mrp.exceptions` for the kinds).
     kpis

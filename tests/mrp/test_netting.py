@@ -43,7 +43,7 @@ def test_random_plans_match_the_loop_and_keep_the_invariants(ds):
     result = plan_materials(ds)
     items = ds.items.set_index("item")
     # Projected on-hand never below safety stock where supply was free to be planned.
-    proj = result.projection
+    proj = result.projection.astype({"item": str, "location": str})
     sourced = set(zip(ds.sourcing["item"], ds.sourcing["location"], strict=True))
     free = proj[
         [(i, loc) in sourced for i, loc in zip(proj["item"], proj["location"], strict=True)]

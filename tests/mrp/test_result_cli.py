@@ -64,12 +64,15 @@ def test_trace_of_unknown_line_names_it(tiny_result):
 def test_pickle_and_json_round_trip(tiny_result):
     again = pickle.loads(pickle.dumps(tiny_result))
     back = MrpResult.from_json(tiny_result.to_json())
+
+    def plain(frame):
+        cats = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+        return frame.astype({c: str for c in cats}).reset_index(drop=True)
+
     for other in (again, back):
         for name, frame in tiny_result.to_frames().items():
             pd.testing.assert_frame_equal(
-                frame.reset_index(drop=True),
-                other.to_frames()[name].reset_index(drop=True),
-                check_dtype=False,
+                plain(frame), plain(other.to_frames()[name]), check_dtype=False
             )
     assert "planned order" in tiny_result.summary()
 
