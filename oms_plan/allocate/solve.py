@@ -23,9 +23,10 @@ log = logging.getLogger("oms_plan")
 
 #: Default seconds for the MIP back-ends (all stages, all components).
 DEFAULT_TIME_LIMIT = 30.0
-#: Components with side constraints up to this many options go to CP-SAT (proven optimal
-#: within the time limit); larger ones to the flow relaxation-and-repair (gap reported).
-MIP_MAX_OPTIONS = 20_000
+#: When all components with side constraints hold at most this many options together, they
+#: go to CP-SAT (proven optimal within the time limit); otherwise to the flow
+#: relaxation-and-repair (fast, gap reported). ``solver="cpsat"`` forces CP-SAT.
+MIP_MAX_OPTIONS = 5_000
 
 
 def allocate_stock(
@@ -159,11 +160,8 @@ def _dispatch(
         )
         return [(answer, mask)]
     side = problem.component_needs_mip()
-    exact_mip = (
-        problem.component_has_quota()
-        | (side & (problem.component_options() <= MIP_MAX_OPTIONS))
-        | (policy is Policy.FAIR_SHARE)
-    )
+    small = int(problem.component_options()[side].sum()) <= MIP_MAX_OPTIONS
+    exact_mip = problem.component_has_quota() | (side & small) | (policy is Policy.FAIR_SHARE)
     mip = side | exact_mip
     out: list[tuple[BackendAnswer, np.ndarray]] = []
     if (~mip).any():

@@ -287,7 +287,89 @@ def _repair(
         pinned[rest[ok]] = relaxed[rest[ok]]
     decided = np.zeros(problem.num_lines, dtype=bool)
     decided[np.unique(ol[sel])] = True
+    _consolidate(problem, relaxed, pinned, decided)
     return pinned, decided
+
+
+def _consolidate(
+    problem: AllocationProblem, relaxed: np.ndarray, pinned: np.ndarray, decided: np.ndarray
+) -> None:
+    """Place all-or-nothing lines and ship-complete orders that the relaxation split.
+
+    With every other line's relaxed draws in place and the dropped lines' draws released, a
+    dropped line (by priority, then orders row) takes one option that covers it whole;
+    ship-complete orders likewise take one key. Only stock nobody else drew in the relaxation
+    is used, so no other line loses anything and the pinned set stays feasible.
+    """
+    from oms_solvers.greedy.allocate import Stock, preference
+
+    ol = problem.opt_line
+    kept = np.bincount(ol, weights=pinned, minlength=problem.num_lines)
+    dropped = np.flatnonzero(decided & problem.line_whole & (kept == 0))
+    if not len(dropped):
+        return
+    draws = np.where(decided[ol], pinned, relaxed)
+    stock = Stock(problem, draws)
+    dropped = dropped[np.lexsort((problem.line_row[dropped], problem.line_priority[dropped]))]
+    starts = np.searchsorted(ol, np.arange(problem.num_lines + 1))
+    pref = preference(problem)
+    done: set[int] = set()
+    for j in dropped:
+        g = int(problem.line_together[j])
+        if g >= 0:
+            if g in done:
+                continue
+            done.add(g)
+            _place_together(problem, g, relaxed, pinned, stock, starts)
+            continue
+        q = int(problem.line_qty[j])
+        for a in pref[starts[j] : starts[j + 1]]:
+            if stock.available(int(problem.opt_interval[a])) >= q:
+                stock.take(int(problem.opt_interval[a]), q)
+                pinned[a] = q
+                break
+
+
+def _place_together(
+    problem: AllocationProblem,
+    g: int,
+    relaxed: np.ndarray,
+    pinned: np.ndarray,
+    stock: object,
+    starts: np.ndarray,
+) -> None:
+    """Try each key of a ship-complete order, best first (its relaxed draws are released)."""
+    from oms_solvers.greedy.allocate import Stock
+
+    assert isinstance(stock, Stock)
+    opts = np.flatnonzero(problem.line_together[problem.opt_line] == g)
+    keys = problem.opt_together[opts]
+    ranked = sorted(
+        np.unique(keys),
+        key=lambda k: (
+            int(problem.opt_late[opts[keys == k]].max()),
+            float(problem.opt_cost[opts[keys == k]].sum()),
+            int(k),
+        ),
+    )
+    for key in ranked:
+        members = opts[keys == key]
+        taken: list[tuple[int, int]] = []
+        ok = True
+        for a in members:
+            q = int(problem.line_qty[problem.opt_line[a]])
+            iv = int(problem.opt_interval[a])
+            if stock.available(iv) < q:
+                ok = False
+                break
+            stock.take(iv, q)
+            taken.append((iv, q))
+        if ok:
+            for a in members:
+                pinned[a] = int(problem.line_qty[problem.opt_line[a]])
+            return
+        for iv, q in taken:
+            stock.take(iv, -q)
 
 
 def _fill_leftovers(problem: AllocationProblem, flows: np.ndarray, comps: np.ndarray) -> np.ndarray:

@@ -33,7 +33,7 @@ CAPABILITIES = frozenset(
 )
 
 
-class _Stock:
+class Stock:
     """Remaining stock per interval with the cumulative rule of the time-expanded network.
 
     A draw at interval ``i`` of a buffer is possible up to the smallest slack
@@ -57,10 +57,12 @@ class _Stock:
         self.slack = total - offset[self.buf] if len(self.buf) else total
 
     def available(self, iv: int) -> int:
+        """Largest quantity a draw at interval ``iv`` can take."""
         hi = self.last[self.buf[iv]]
         return int(self.slack[iv:hi].min())
 
     def take(self, iv: int, qty: int) -> None:
+        """Draw ``qty`` at interval ``iv`` (negative: give it back)."""
         hi = self.last[self.buf[iv]]
         self.slack[iv:hi] -= qty
 
@@ -167,10 +169,10 @@ def evaluate_stages(
 def allocate_fcfs(problem: AllocationProblem, components: np.ndarray | None = None) -> np.ndarray:
     """First-come-first-served option quantities (scaled) for the selected components."""
     flows = np.zeros(problem.num_options, dtype=np.int64)
-    stock = _Stock(problem)
+    stock = Stock(problem)
     quotas = _Quotas(problem)
     starts = np.searchsorted(problem.opt_line, np.arange(problem.num_lines + 1))
-    pref = _preference(problem)
+    pref = preference(problem)
     done_groups: set[int] = set()
     for j in range(problem.num_lines):
         if components is not None and not components[problem.line_component[j]]:
@@ -196,11 +198,11 @@ def fill_leftovers(
     Lines go by priority, then orders row.
     """
     out = flows.copy()
-    stock = _Stock(problem, out)
+    stock = Stock(problem, out)
     quotas = _Quotas(problem, out)
     filled = np.bincount(problem.opt_line, weights=out, minlength=problem.num_lines)
     starts = np.searchsorted(problem.opt_line, np.arange(problem.num_lines + 1))
-    pref = _preference(problem)
+    pref = preference(problem)
     short = np.flatnonzero(filled < problem.line_qty)
     short = short[np.lexsort((problem.line_row[short], problem.line_priority[short]))]
     done: set[int] = set()
@@ -218,7 +220,7 @@ def fill_leftovers(
     return out
 
 
-def _preference(problem: AllocationProblem) -> np.ndarray:
+def preference(problem: AllocationProblem) -> np.ndarray:
     """Options by line, then on time first, earliest delivery, cheapest, location id."""
     return np.lexsort(
         (
@@ -236,7 +238,7 @@ def _serve_line(
     j: int,
     opts: np.ndarray,
     flows: np.ndarray,
-    stock: _Stock,
+    stock: Stock,
     quotas: _Quotas,
 ) -> None:
     have = flows[opts]
@@ -268,7 +270,7 @@ def _serve_line(
 
 
 def _serve_together(
-    problem: AllocationProblem, g: int, flows: np.ndarray, stock: _Stock, quotas: _Quotas
+    problem: AllocationProblem, g: int, flows: np.ndarray, stock: Stock, quotas: _Quotas
 ) -> None:
     """Serve a ship-complete order whole on the earliest key every line can take."""
     opts = np.flatnonzero(problem.line_together[problem.opt_line] == g)
@@ -310,7 +312,7 @@ def _serve_together(
 
 
 def _undo(
-    problem: AllocationProblem, opts: np.ndarray, flows: np.ndarray, stock: _Stock, quotas: _Quotas
+    problem: AllocationProblem, opts: np.ndarray, flows: np.ndarray, stock: Stock, quotas: _Quotas
 ) -> None:
     for a in opts:
         if flows[a] > 0:
