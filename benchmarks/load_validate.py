@@ -66,7 +66,7 @@ def main() -> None:
         frames = ds.to_frames()
         with tempfile.TemporaryDirectory() as tmp:
             for fmt in ("csv", "parquet"):
-                folder = ds.write(Path(tmp) / fmt, format=fmt)  # type: ignore[arg-type]
+                folder = ds.write(Path(tmp) / fmt, format=fmt)  # type: ignore[arg-type,unused-ignore]
                 suffix = f".{fmt}"
                 naive = _median_seconds(partial(_naive, folder, suffix), args.repeat)
                 loaded = _median_seconds(partial(oms_plan.load, folder), args.repeat)
