@@ -93,7 +93,13 @@ def exceptions_frame(rows: Iterable[PlanException]) -> pd.DataFrame:
 
 def kpis_frame(values: Mapping[str, object]) -> pd.DataFrame:
     """The ``kpis`` table from an ordered mapping kpi → value."""
-    return pd.DataFrame({"kpi": list(values), "value": list(values.values())})
+    # object dtype: an integer count stays 3, not 3.0, next to fractional KPIs.
+    return pd.DataFrame(
+        {
+            "kpi": pd.Series(list(values), dtype=object),
+            "value": pd.Series(list(values.values()), dtype=object),
+        }
+    )
 
 
 def write_outputs(

@@ -70,13 +70,35 @@ def write_tables(
         if format == "csv":
             format_frame(frame, spec).to_csv(path, index=False)
         else:
-            out = frame.copy()
-            for col in out.columns:
-                if out[col].dtype == object:
-                    out[col] = out[col].map(lambda v: None if v is None or v is pd.NA else v)
-            out.to_parquet(path, index=False)
+            parquet_ready(frame).to_parquet(path, index=False)
         paths.append(path)
     return paths
+
+
+def parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy Parquet can store: missing values as None, mixed-type columns as text.
+
+    A column mixing text with numbers (the ``kpis`` table's ``value``) has no Arrow type;
+    writing its values as strings keeps every value instead of failing the whole write.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype != object:
+            continue
+        values = out[col].map(lambda v: None if v is None or v is pd.NA else v)
+        kind = pd.api.types.infer_dtype(values, skipna=True)
+        if kind.startswith("mixed") and kind != "mixed-integer-float":
+            values = values.map(lambda v: None if v is None else _text(v))
+        out[col] = values
+    return out
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return repr(float(value))
+    return str(value)
 
 
 def frame_to_records(frame: pd.DataFrame, spec: TableSpec | None = None) -> list[dict[str, Any]]:
