@@ -10,6 +10,7 @@ from oms_plan.dataset import Dataset
 from oms_plan.errors import DatasetError, Issue, PlanningError
 from oms_plan.loading import ValidationReport, load, validate
 from oms_plan.mrp import MrpResult, plan_materials
+from oms_plan.replan import Plan, plan
 from oms_plan.schedule import ScheduleResult, SchedulingProblem, schedule_orders
 from oms_plan.settings import PlanSettings
 
@@ -23,6 +24,7 @@ __all__ = [
     "Issue",
     "Model",
     "MrpResult",
+    "Plan",
     "PlanSettings",
     "PlanningError",
     "Promise",
@@ -34,6 +36,7 @@ __all__ = [
     "__version__",
     "allocate_stock",
     "load",
+    "plan",
     "plan_materials",
     "projection_frame",
     "schedule_orders",

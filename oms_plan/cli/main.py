@@ -8,6 +8,14 @@ from typing import Annotated
 
 import typer
 
+from oms_plan.cli import (
+    allocate_cmd,
+    generate_cmd,
+    mrp_cmd,
+    plan_cmd,
+    promise_cmd,
+    schedule_cmd,
+)
 from oms_plan.cli.common import (
     EXIT_INVALID,
     console,
@@ -84,24 +92,16 @@ def info(
         out_console.print(f"{len(ds.warnings)} warning(s): run `oms-plan validate` to list them")
 
 
-from oms_plan.cli import promise_cmd  # noqa: E402
-
-promise_cmd.register(app)
-
-from oms_plan.cli import schedule_cmd  # noqa: E402
-
-schedule_cmd.register(app)
-from oms_plan.cli import generate_cmd  # noqa: E402
-
-generate_cmd.register(app)
-
-from oms_plan.cli import mrp_cmd  # noqa: E402
-
-mrp_cmd.register(app)
-
-from oms_plan.cli import allocate_cmd  # noqa: E402
-
-allocate_cmd.register(app)
+# Engine commands, in the order `--help` lists them.
+for _module in (
+    generate_cmd,
+    promise_cmd,
+    allocate_cmd,
+    mrp_cmd,
+    schedule_cmd,
+    plan_cmd,
+):
+    _module.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,141 @@
+"""``oms-plan plan``: the whole nightly replan, with progress, locally or on a Dask cluster."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from oms_plan.cli.common import (
+    TableFormatOption,
+    console,
+    fail_invalid,
+    load_or_exit,
+    out_console,
+    write_tables_or_exit,
+)
+from oms_plan.errors import PlanningError
+
+
+@contextlib.contextmanager
+def _executor(workers: int, dask: str | None) -> Iterator[Executor | None]:
+    """The executor parts run on: none, a local process pool, or a Dask cluster."""
+    if dask is not None:
+        try:
+            from distributed import Client, LocalCluster
+        except ModuleNotFoundError as exc:
+            raise fail_invalid("--dask needs the dask extra: pip install 'oms-plan[dask]'") from exc
+        if dask == "local":
+            cluster = LocalCluster(
+                n_workers=max(1, workers),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            client = Client(cluster)
+        else:
+            cluster = None
+            client = Client(dask)
+        try:
+            yield client.get_executor()
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        return
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield pool
+        return
+    yield None
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``plan`` command to ``app``."""
+
+    @app.command("plan")
+    def plan_command(
+        dataset: Annotated[Path, typer.Argument(help="Dataset folder.")],
+        out: Annotated[Path, typer.Option("--out", help="Folder for the plan tables.")],
+        policy: Annotated[
+            str, typer.Option(help="Allocation policy: strict_priority, weighted, fair_share.")
+        ] = "strict_priority",
+        protect_commitments: Annotated[
+            bool,
+            typer.Option(
+                "--protect-commitments/--no-protect-commitments",
+                help="Keep promised dates whenever any allocation can.",
+            ),
+        ] = True,
+        time_limit: Annotated[
+            float,
+            typer.Option(
+                "--time-limit", help="Scheduling limit per part (CP-SAT deterministic time)."
+            ),
+        ] = 3.0,
+        allocation_time_limit: Annotated[
+            float, typer.Option(help="Seconds for allocation MIPs per part.")
+        ] = 30.0,
+        workers: Annotated[
+            int, typer.Option(help="Parallel processes (parts run side by side).")
+        ] = 1,
+        parts: Annotated[
+            int | None, typer.Option(help="Split into this many parts (default: by workers).")
+        ] = None,
+        dask: Annotated[
+            str | None,
+            typer.Option(
+                help="Run parts on a Dask cluster: scheduler address (tcp://host:8786) or 'local'."
+            ),
+        ] = None,
+        seed: Annotated[int, typer.Option(help="Random seed of the scheduler.")] = 0,
+        verify: Annotated[bool, typer.Option(help="Re-check every schedule.")] = False,
+        fmt: Annotated[
+            TableFormatOption, typer.Option("--format", help="Table format.")
+        ] = TableFormatOption.csv,
+    ) -> None:
+        """Replan the whole order book: promises, planned orders, pegging, schedule, KPIs."""
+        from oms_plan.replan import plan
+
+        if workers < 1:
+            raise fail_invalid(f"--workers must be ≥ 1, got {workers}")
+        if parts is not None and parts < 1:
+            raise fail_invalid(f"--parts must be ≥ 1, got {parts}")
+        ds = load_or_exit(dataset)
+        split_into = parts if parts is not None else (workers if workers > 1 or dask else 1)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as bar:
+            task = bar.add_task("planning", total=None)
+
+            def progress(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=f"planning ({stage})", completed=done, total=total)
+
+            with _executor(workers, dask) as executor:
+                try:
+                    result = plan(
+                        ds,
+                        policy=policy,
+                        protect_commitments=protect_commitments,
+                        schedule_time_limit=time_limit,
+                        allocation_time_limit=allocation_time_limit,
+                        seed=seed,
+                        verify=verify,
+                        executor=executor,
+                        parts=split_into,
+                        progress=progress,
+                    )
+                except PlanningError as exc:
+                    raise fail_invalid(str(exc)) from exc
+        write_tables_or_exit(result.to_frames(), out, fmt)
+        out_console.print(result.summary())

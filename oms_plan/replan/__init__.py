@@ -1,0 +1,16 @@
+"""The nightly replan: decompose, allocate, plan material, schedule; merge into one Plan."""
+
+from oms_plan.replan.decompose import item_groups, partition, split
+from oms_plan.replan.pipeline import PlanOptions, plan, plan_part
+from oms_plan.replan.result import PLAN_TABLES, Plan
+
+__all__ = [
+    "PLAN_TABLES",
+    "Plan",
+    "PlanOptions",
+    "item_groups",
+    "partition",
+    "plan",
+    "plan_part",
+    "split",
+]

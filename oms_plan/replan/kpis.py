@@ -1,0 +1,74 @@
+"""Plan-level KPIs, recomputed from the merged tables so they do not depend on the split."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from oms_plan.results import SolverStats, SolveStatus
+
+#: Worst first: the status a plan reports is the worst of its parts'.
+_STATUS_RANK = {
+    SolveStatus.INFEASIBLE: 0,
+    SolveStatus.NO_SOLUTION: 1,
+    SolveStatus.FEASIBLE: 2,
+    SolveStatus.OPTIMAL: 3,
+    SolveStatus.EMPTY: 4,
+}
+
+
+def service_kpis(promises: pd.DataFrame, orders: pd.DataFrame) -> dict[str, object]:
+    """Service level of the promises against the open order lines.
+
+    A line is on time when all its quantity is promised with no day late; late when it is
+    fully promised but some of it late; short when any quantity is not promised.
+    """
+    lines = len(orders)
+    ordered = float(orders["quantity"].sum())
+    if promises.empty:
+        return {
+            "lines": lines,
+            "on_time_pct": 0.0 if lines else 100.0,
+            "fill_rate_pct": 0.0 if lines else 100.0,
+            "lines_late": 0,
+            "lines_short": lines,
+            "total_days_late": 0,
+        }
+    key = ["order", "line"]
+    status = promises.groupby(key, sort=False)["status"].agg(lambda s: set(s))
+    short = status.map(lambda s: "short" in s)
+    late = status.map(lambda s: "late" in s and "short" not in s)
+    filled = float(promises.loc[promises["status"] != "short", "quantity"].sum())
+    days = pd.to_numeric(promises["days_late"], errors="coerce").fillna(0)
+    late_days = (days.groupby([promises["order"], promises["line"]]).max()).sum()
+    on_time = lines - int(short.sum()) - int(late.sum())
+    return {
+        "lines": lines,
+        "on_time_pct": round(100.0 * on_time / lines, 2) if lines else 100.0,
+        "fill_rate_pct": round(100.0 * filled / ordered, 2) if ordered else 100.0,
+        "lines_late": int(late.sum()),
+        "lines_short": int(short.sum()),
+        "total_days_late": int(late_days),
+    }
+
+
+def worst(stats: Mapping[str, SolverStats], stage: str) -> tuple[str, float]:
+    """Worst status and largest gap among the parts' solves of ``stage``."""
+    chosen = [s for name, s in stats.items() if name.split("[")[0] == stage]
+    if not chosen:
+        return SolveStatus.EMPTY.value, 0.0
+    status = min((s.status for s in chosen), key=lambda s: _STATUS_RANK[s])
+    gaps = [s.gap for s in chosen if not np.isnan(s.gap)]
+    return status.value, max(gaps, default=0.0)
+
+
+def utilisation(schedule_kpis: list[Mapping[str, object]]) -> dict[str, float]:
+    """Workstation → utilisation, from the ``utilisation:<ws>`` KPIs of every part."""
+    out: dict[str, float] = {}
+    for kpis in schedule_kpis:
+        for name, value in kpis.items():
+            if name.startswith("utilisation:") and value not in (None, ""):
+                out[name.removeprefix("utilisation:")] = float(str(value))
+    return dict(sorted(out.items()))

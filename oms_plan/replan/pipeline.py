@@ -1,0 +1,346 @@
+"""``plan``: the nightly replan — allocate stock, plan material, schedule capacity.
+
+One pass per independent part of the supply network (see :mod:`oms_plan.replan.decompose`):
+
+1. **allocate** stock and scheduled receipts to the open order lines (the promises);
+2. **MRP** nets every item@location and plans what to buy, make and transfer;
+3. **schedule** the open manufacturing orders together with MRP's planned make orders on
+   the workstations, each planned order carrying the priority of the lines it serves.
+
+Parts run on any :class:`concurrent.futures.Executor` — a process pool, or a Dask cluster
+through ``distributed.Client.get_executor()`` — with the same code path; the tables are
+merged in a fixed order, so the same dataset and options give the same plan.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from oms_plan.allocate import allocate_stock
+from oms_plan.dataset import Dataset
+from oms_plan.errors import PlanningError
+from oms_plan.mrp import plan_materials
+from oms_plan.outputs import kpis_frame, output_frame
+from oms_plan.replan.decompose import item_groups, split
+from oms_plan.replan.kpis import service_kpis, utilisation, worst
+from oms_plan.replan.result import PLAN_TABLES, Plan
+from oms_plan.results import SolverStats
+from oms_plan.schedule import schedule_orders
+
+log = logging.getLogger("oms_plan")
+
+#: ``progress(stage, done, total)`` is called as parts finish stages.
+Progress = Callable[[str, int, int], None]
+
+STAGES = ("allocate", "mrp", "schedule")
+_DEFAULT_PRIORITY = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOptions:
+    """Settings of a replan (all keyword arguments of :func:`plan`)."""
+
+    policy: str = "strict_priority"
+    protect_commitments: bool = True
+    allocation_solver: str | None = None
+    allocation_time_limit: float = 30.0
+    schedule_solver: str = "cpsat"
+    schedule_objective: str = "weighted_tardiness"
+    schedule_time_limit: float = 3.0
+    seed: int = 0
+    verify: bool = False
+
+
+@dataclass(frozen=True)
+class PartOutcome:
+    """What planning one part produced (picklable, so it can come back from a worker)."""
+
+    tables: dict[str, pd.DataFrame]
+    stats: dict[str, SolverStats]
+    schedule_kpis: dict[str, object]
+    stages: tuple[str, ...]
+
+
+def plan(
+    dataset: Dataset,
+    *,
+    policy: str = "strict_priority",
+    protect_commitments: bool = True,
+    allocation_solver: str | None = None,
+    allocation_time_limit: float = 30.0,
+    schedule_solver: str = "cpsat",
+    schedule_objective: str = "weighted_tardiness",
+    schedule_time_limit: float = 3.0,
+    seed: int = 0,
+    verify: bool = False,
+    executor: Executor | None = None,
+    parts: int | None = None,
+    progress: Progress | None = None,
+) -> Plan:
+    """Replan the whole order book: promises, planned orders, pegging, schedule, projection.
+
+    Parameters
+    ----------
+    dataset
+        The dataset to plan.
+    policy, protect_commitments, allocation_solver, allocation_time_limit
+        Passed to :func:`oms_plan.allocate_stock`.
+    schedule_solver, schedule_objective, schedule_time_limit, seed
+        Passed to :func:`oms_plan.schedule_orders`, which runs in its deterministic mode
+        (one worker, deterministic time limit) so the plan is reproducible. CP-SAT's
+        deterministic time is not wall-clock time: a limit of 3 can take several times
+        as many seconds on a large shop.
+    verify
+        Re-check every schedule with the independent checker.
+    executor
+        Where parts run; ``None`` plans in this process.
+    parts
+        Number of parts to split the dataset into (independent item groups are packed
+        into this many bins). Default: 1 without an executor, else one per item group up
+        to 16.
+    progress
+        Called as ``progress(stage, done, total)`` while parts finish their stages.
+
+    Returns
+    -------
+    Plan
+        Every table of SCHEMA.md's plan outputs, with plan-level KPIs.
+
+    Raises
+    ------
+    PlanningError
+        On invalid options (unknown policy or back-end, non-positive limits, parts < 1).
+
+    """
+    options = PlanOptions(
+        policy,
+        protect_commitments,
+        allocation_solver,
+        allocation_time_limit,
+        schedule_solver,
+        schedule_objective,
+        schedule_time_limit,
+        seed,
+        verify,
+    )
+    if schedule_time_limit <= 0 or (
+        allocation_time_limit is not None and allocation_time_limit <= 0
+    ):
+        raise PlanningError("time limits must be > 0")
+    if parts is not None and parts < 1:
+        raise PlanningError(f"parts must be ≥ 1, got {parts}")
+    began = time.perf_counter()
+    if parts is None:
+        parts = 1 if executor is None else min(16, len(item_groups(dataset)))
+    pieces = split(dataset, parts)
+    total = len(pieces) * len(STAGES)
+    done = 0
+
+    def tick(stage: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(stage, done, total)
+
+    outcomes: list[PartOutcome] = []
+    if executor is None:
+        for piece in pieces:
+            outcomes.append(plan_part(piece, options, on_stage=tick))
+    else:
+        futures = [executor.submit(plan_part, piece, options) for piece in pieces]
+        for future in futures:
+            outcome = future.result()
+            for stage in outcome.stages:
+                tick(stage)
+            outcomes.append(outcome)
+    return _merge(dataset, outcomes, len(pieces), time.perf_counter() - began)
+
+
+def plan_part(
+    dataset: Dataset, options: PlanOptions, on_stage: Callable[[str], None] | None = None
+) -> PartOutcome:
+    """Plan one independent part: allocate, MRP, then schedule (a pure function)."""
+    stages: list[str] = []
+
+    def finished(stage: str) -> None:
+        stages.append(stage)
+        if on_stage is not None:
+            on_stage(stage)
+
+    allocation = allocate_stock(
+        dataset,
+        policy=options.policy,
+        protect_commitments=options.protect_commitments,
+        solver=options.allocation_solver,
+        time_limit=options.allocation_time_limit,
+    )
+    finished("allocate")
+    materials = plan_materials(dataset)
+    finished("mrp")
+    planned = materials.planned_orders
+    make = planned.loc[planned["method"] == "make"].copy()
+    make["priority"] = _planned_priorities(dataset, materials.pegging, make)
+    schedule = schedule_orders(
+        dataset,
+        orders=make if not make.empty else None,
+        solver=options.schedule_solver,
+        objective=options.schedule_objective,
+        time_limit=options.schedule_time_limit,
+        seed=options.seed,
+        deterministic=True,
+        verify=options.verify,
+    )
+    finished("schedule")
+    schedule_frames = schedule.to_frames()
+    tables = {
+        "promises": allocation.promises,
+        "planned_orders": planned,
+        "pegging": materials.pegging,
+        "schedule": schedule_frames["schedule"],
+        "projection": materials.projection,
+        "exceptions": pd.concat(
+            [
+                _tagged(allocation.exceptions, "allocate"),
+                _tagged(materials.exceptions, "mrp"),
+                _tagged(schedule_frames["exceptions"], "schedule"),
+            ],
+            ignore_index=True,
+        ),
+    }
+    return PartOutcome(
+        tables=tables,
+        stats={"allocate": allocation.stats, "schedule": schedule.stats},
+        schedule_kpis={**schedule.kpis(), "late_orders": len(schedule.late_orders)},
+        stages=tuple(stages),
+    )
+
+
+def _tagged(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    # Which engine raised an exception: kept as an extra column after the SCHEMA ones.
+    out = output_frame("exceptions", frame.copy())
+    out["source"] = source
+    return out
+
+
+def _planned_priorities(dataset: Dataset, pegging: pd.DataFrame, make: pd.DataFrame) -> list[int]:
+    """Each planned make order takes the most important priority among what it serves.
+
+    A planned order pegged to customer lines takes their best priority; one pegged to a
+    parent planned order inherits the parent's, up the BOM; anything else gets 3.
+    """
+    if make.empty:
+        return []
+    orders = dataset.orders
+    line_priority = {
+        (o, str(ln)): int(p)
+        for o, ln, p in zip(orders["order"], orders["line"], orders["priority"], strict=True)
+    }
+    planned_ids = set(pegging["supplier"]) if not pegging.empty else set()
+    best: dict[str, int] = {}
+    parents: dict[str, set[str]] = {}
+    for supplier, order, line in zip(
+        pegging.get("supplier", []), pegging.get("order", []), pegging.get("line", []), strict=True
+    ):
+        prio = line_priority.get((order, str(line)))
+        if prio is not None:
+            best[supplier] = min(best.get(supplier, prio), prio)
+        elif isinstance(order, str) and order in planned_ids:
+            parents.setdefault(supplier, set()).add(order)
+    # Propagate down the BOM: a component order is as urgent as its most urgent parent.
+    for _ in range(len(parents) + 1):
+        changed = False
+        for child, ups in parents.items():
+            inherited = [best[u] for u in ups if u in best]
+            if inherited and min(inherited) < best.get(child, _DEFAULT_PRIORITY + 1):
+                best[child] = min(inherited)
+                changed = True
+        if not changed:
+            break
+    return [best.get(pid, _DEFAULT_PRIORITY) for pid in make["planned_order"]]
+
+
+def _merge(dataset: Dataset, outcomes: list[PartOutcome], parts: int, runtime: float) -> Plan:
+    tables: dict[str, pd.DataFrame] = {}
+    for name in PLAN_TABLES:
+        if name == "kpis":
+            continue
+        frames = [o.tables[name] for o in outcomes if not o.tables[name].empty]
+        merged = pd.concat(frames, ignore_index=True) if frames else output_frame(name, [])
+        # One part is already in the engines' deterministic order; parts are interleaved.
+        ordered = _sorted(dataset, name, merged) if len(frames) > 1 else merged
+        tables[name] = output_frame(name, ordered)
+    stats: dict[str, SolverStats] = {}
+    for k, outcome in enumerate(outcomes):
+        for stage, value in outcome.stats.items():
+            stats[f"{stage}[{k}]"] = value
+    tables["kpis"] = kpis_frame(_kpis(dataset, tables, stats, outcomes, parts, runtime))
+    return Plan(tables=tables, stats=stats, parts=parts, runtime=runtime)
+
+
+def _sorted(dataset: Dataset, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A canonical row order per table, so the plan does not depend on how it was split."""
+    if frame.empty:
+        return frame
+    if name == "promises":
+        rank = {
+            (o, str(ln)): k
+            for k, (o, ln) in enumerate(
+                zip(dataset.orders["order"], dataset.orders["line"], strict=True)
+            )
+        }
+        keys = [
+            rank.get((o, str(ln)), len(rank))
+            for o, ln in zip(frame["order"], frame["line"], strict=True)
+        ]
+        return frame.assign(_k=keys).sort_values("_k", kind="mergesort").drop(columns="_k")
+    by: Mapping[str, list[str]] = {
+        "planned_orders": ["planned_order"],
+        "pegging": ["supplier", "order", "line"],
+        "schedule": ["start", "workstation", "unit", "order", "step"],
+        "projection": ["item", "location", "date"],
+    }
+    columns = by.get(name)
+    if columns is None:
+        return frame
+    return frame.sort_values(columns, kind="mergesort", na_position="first")
+
+
+def _kpis(
+    dataset: Dataset,
+    tables: Mapping[str, pd.DataFrame],
+    stats: Mapping[str, SolverStats],
+    outcomes: list[PartOutcome],
+    parts: int,
+    runtime: float,
+) -> dict[str, object]:
+    kpis: dict[str, Any] = service_kpis(tables["promises"], dataset.orders)
+    planned = tables["planned_orders"]
+    kpis["planned_orders"] = len(planned)
+    for method in ("buy", "make", "transfer"):
+        kpis[f"planned_orders_{method}"] = int((planned["method"] == method).sum())
+    kpis["scheduled_orders"] = int(tables["schedule"]["order"].nunique())
+    kpis["manufacturing_orders_late"] = sum(
+        int(str(o.schedule_kpis.get("late_orders", 0))) for o in outcomes
+    )
+    loads = utilisation([o.schedule_kpis for o in outcomes])
+    for ws, value in loads.items():
+        kpis[f"utilisation:{ws}"] = value
+    kpis["bottleneck"] = max(loads, key=lambda w: (loads[w], w)) if loads else ""
+    for stage, label in (("allocate", "allocation"), ("schedule", "schedule")):
+        status, gap = worst(stats, stage)
+        kpis[f"{label}_status"] = status
+        kpis[f"{label}_gap"] = round(gap, 6)
+    exceptions = tables["exceptions"]
+    kpis["exceptions"] = len(exceptions)
+    for kind, count in exceptions["kind"].value_counts().sort_index().items():
+        kpis[f"exceptions_{kind}"] = int(count)
+    kpis["parts"] = parts
+    kpis["runtime_seconds"] = round(runtime, 3)
+    return kpis
