@@ -17,12 +17,18 @@ job, released at plan start. Minimizing the makespan of that dataset is the inst
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from oms_plan import Dataset, Model
 
-SHARED = Path("/work/shared/benchmarks")
+#: The public instances: ``$OMS_BENCHMARKS`` if set, else ``shared/benchmarks`` beside the
+#: repository (where the project's shared folder lives).
+SHARED = Path(
+    os.environ.get("OMS_BENCHMARKS")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks"
+)
 
 #: Operation = list of (machine, duration) alternatives (one for a classic job shop).
 Operation = list[tuple[int, int]]
