@@ -19,6 +19,7 @@ How a line is promised (requested delivery day ``r``, quantity ``q``):
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import itertools
@@ -740,7 +741,7 @@ class Promiser:
         """When the routes together have ``quantity``, and when their total stops growing.
 
         Both are delivery days ``≥ day`` within the lateness limit (``None`` when there is
-        none); computed for all buffers at once.
+        none). Each buffer counts once, through its fastest route.
         """
         fastest: dict[int, Route] = {}
         for rt in routes:
@@ -751,21 +752,35 @@ class Promiser:
         if not fastest:
             return None, None
         horizon = self._horizon
-        chosen = list(fastest.values())
-        offsets = np.array([rt.offset for rt in chosen])
-        end = min(req.limit, horizon - 1 + int(offsets.max()))
+        last = horizon - 1
+        chosen = [(rows.smin(rt.buffer), rt.offset) for rt in fastest.values()]
+        end = min(req.limit, last + max(offset for _, offset in chosen))
         if end < day:
             return None, None
-        days = np.arange(day, end + 1)
-        take_days = days[None, :] - offsets[:, None]
-        table = np.stack([rows.smin(rt.buffer) for rt in chosen])
-        values = np.take_along_axis(table, np.clip(take_days, 0, horizon - 1), axis=1)
-        total = np.where(take_days >= 0, np.maximum(values, 0.0), 0.0).sum(axis=0)
-        enough = np.flatnonzero(total >= quantity - EPS)
-        all_day = int(days[enough[0]]) if len(enough) else None
-        if total[-1] <= EPS:
+
+        def total(delivery: int) -> float:
+            # ATP of every buffer for this delivery day, summed in route order (a take day
+            # before plan start has nothing; one beyond the horizon sees its last day).
+            value = 0.0
+            for row, offset in chosen:
+                t = delivery - offset
+                if t >= 0:
+                    atp = row.item(t if t < horizon else last)
+                    if atp > 0.0:
+                        value += atp
+            return value
+
+        # ``total`` is non-decreasing in the delivery day (a sum of non-decreasing ATP rows),
+        # so both days are binary searches: a few dozen scalar reads instead of building the
+        # (buffers x days) table, whose numpy calls dominated the split path.
+        days = range(day, end + 1)
+        at_end = total(end)
+        all_day = None
+        if at_end >= quantity - EPS:
+            all_day = days[bisect.bisect_left(days, quantity - EPS, key=total)]
+        if at_end <= EPS:
             return all_day, None
-        return all_day, int(days[int(np.argmax(total >= total[-1] - EPS))])
+        return all_day, days[bisect.bisect_left(days, at_end - EPS, key=total)]
 
     def _last_shipment(self, req: _Request, remaining: float, day: int, rows: _Rows) -> _Leg | None:
         """The one shipment left: all of the rest as early as possible, else the most."""
