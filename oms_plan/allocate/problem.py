@@ -225,6 +225,21 @@ class AllocationProblem:
         return np.asarray(buf_comp[self.iv_buffer])
 
     @cached_property
+    def _together_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """Options of ship-complete groups sorted by group, and each group's start in them."""
+        group = self.line_together[self.opt_line]
+        sel = np.flatnonzero(group >= 0)
+        order = sel[np.argsort(group[sel], kind="stable")]
+        n_groups = int(self.line_together.max(initial=-1)) + 1
+        starts = np.searchsorted(group[order], np.arange(n_groups + 1))
+        return order, starts
+
+    def together_options(self, group: int) -> np.ndarray:
+        """Options (ascending) of the lines of ship-complete group ``group``."""
+        order, starts = self._together_index
+        return order[starts[group] : starts[group + 1]]
+
+    @cached_property
     def line_needs_mip(self) -> np.ndarray:
         """Lines whose side constraints need integer variables beyond a network flow."""
         return (
@@ -563,55 +578,70 @@ def _together_options(
     line of the order has stock there by then (an interval) and stays within max_days_late.
     """
     keep = line_together[opts["line"]] < 0
-    out = {k: [v[keep]] for k, v in opts.items()}
-    rows_l: list[tuple[int, int, int, int, int, float, int]] = []
-    next_key = 0
-    # Candidate rows are sorted by line: slice them per line instead of scanning.
-    lo = np.searchsorted(c_line, np.arange(len(line_together)), side="left")
-    hi = np.searchsorted(c_line, np.arange(len(line_together)), side="right")
     n_buf = len(buf_first)
     buf_end = np.searchsorted(iv_buffer, np.arange(n_buf), side="right")
-    members_of: dict[int, list[int]] = {}
-    for j in np.flatnonzero(line_together >= 0):
-        members_of.setdefault(int(line_together[j]), []).append(int(j))
-    for _g, members in sorted(members_of.items()):
-        per_line = [
-            {int(buf_loc[c_buf[r]]): int(r) for r in range(int(lo[j]), int(hi[j]))} for j in members
-        ]
-        common = sorted(set.intersection(*(set(d) for d in per_line)))
-        for loc in common:
-            rows = [d[loc] for d in per_line]
-            days: set[int] = set()
-            for r in rows:
-                days.add(int(max(int(requested[c_line[r]]) - int(c_transit[r]), 0)))
-                b = int(c_buf[r])
-                days.update(iv_day[buf_first[b] : buf_end[b]].tolist())
-            for day in sorted(d for d in days if d < h):
-                entries: list[tuple[int, int, int, int, int, float, int]] = []
-                for r in rows:
-                    jj, b = int(c_line[r]), int(c_buf[r])
-                    p = int(np.searchsorted(key_iv, b * (h + 1) + day, side="right") - 1)
-                    if p < buf_first[b]:
-                        break
-                    late = max(day + int(c_transit[r]) - int(requested[jj]), 0)
-                    if max_late[jj] >= 0 and late > max_late[jj]:
-                        break
-                    entries.append(
-                        (jj, p, day, int(c_transit[r]), late, float(c_cost[r]), next_key)
-                    )
-                if len(entries) != len(members):
-                    continue
-                rows_l.extend(entries)
-                next_key += 1
-    tog = [np.full(int(keep.sum()), -1, dtype=np.int64)]
-    if rows_l:
-        arr = np.array([e[:5] for e in rows_l], dtype=np.int64)
-        for col, name in enumerate(("line", "iv", "day", "transit", "late")):
-            out[name].append(arr[:, col])
-        out["cost"].append(np.array([e[5] for e in rows_l], dtype=float))
-        tog.append(np.array([e[6] for e in rows_l], dtype=np.int64))
-    merged = {k: np.concatenate(v) for k, v in out.items()}
-    together = np.concatenate(tog)
+    # Candidate rows of ship-complete lines (one per line and location: the last one).
+    rows = np.flatnonzero(line_together[c_line] >= 0)
+    r_loc = buf_loc[c_buf[rows]]
+    last = np.ones(len(rows), dtype=bool)
+    last[:-1] = (c_line[rows[:-1]] != c_line[rows[1:]]) | (r_loc[:-1] != r_loc[1:])
+    rows, r_loc = rows[last], r_loc[last]
+    r_group = line_together[c_line[rows]]
+    # (group, location) pairs every line of the group can ship from.
+    members = np.bincount(line_together[line_together >= 0])
+    order = np.lexsort((c_line[rows], r_loc, r_group))
+    rows, r_loc, r_group = rows[order], r_loc[order], r_group[order]
+    pair_key = r_group * (int(buf_loc.max(initial=-1)) + 1) + r_loc
+    pair_keys, pair_first, pair_count = np.unique(
+        pair_key, return_index=True, return_counts=True
+    )
+    common = pair_count == members[r_group[pair_first]]
+    row_pair = np.searchsorted(pair_keys, pair_key)
+    in_common = common[row_pair]
+    rows, row_pair = rows[in_common], row_pair[in_common]
+    pair_ids = np.flatnonzero(common)
+    row_pair = np.searchsorted(pair_ids, row_pair)  # dense pair index 0 … P-1
+    pair_start = np.searchsorted(row_pair, np.arange(len(pair_ids)))
+    pair_size = np.bincount(row_pair, minlength=len(pair_ids))
+    # Candidate days per pair: every line's δ and every receipt day of its buffer.
+    r_line, r_buf, r_transit = c_line[rows], c_buf[rows], c_transit[rows]
+    n_iv = buf_end[r_buf] - buf_first[r_buf]
+    rep = np.repeat(np.arange(len(rows)), n_iv)
+    offs = np.arange(len(rep)) - np.repeat(np.cumsum(n_iv) - n_iv, n_iv)
+    cand_pair = np.concatenate([row_pair, row_pair[rep]])
+    cand_day = np.concatenate(
+        [np.maximum(requested[r_line] - r_transit, 0), iv_day[buf_first[r_buf[rep]] + offs]]
+    )
+    inside = cand_day < h
+    pd_key = np.unique(cand_pair[inside] * (h + 1) + cand_day[inside])
+    e_pair, e_day = pd_key // (h + 1), pd_key % (h + 1)
+    # Every (pair, day) with every row of its pair: interval and lateness.
+    count = pair_size[e_pair]
+    e_rep = np.repeat(np.arange(len(pd_key)), count)
+    e_row = pair_start[e_pair[e_rep]] + (
+        np.arange(len(e_rep)) - np.repeat(np.cumsum(count) - count, count)
+    )
+    x_line, x_buf, x_day = r_line[e_row], r_buf[e_row], e_day[e_rep]
+    pos = np.searchsorted(key_iv, x_buf * (h + 1) + x_day, side="right") - 1
+    late = np.maximum(x_day + r_transit[e_row] - requested[x_line], 0)
+    limit = max_late[x_line]
+    ok = (pos >= buf_first[x_buf]) & ((limit < 0) | (late <= limit))
+    valid = np.bincount(e_rep, weights=~ok, minlength=len(pd_key)) == 0
+    key_of = np.cumsum(valid) - 1  # keys in (group, location, day) order
+    take = valid[e_rep]
+    merged = {
+        "line": np.concatenate([opts["line"][keep], x_line[take]]).astype(np.int64),
+        "iv": np.concatenate([opts["iv"][keep], pos[take]]).astype(np.int64),
+        "day": np.concatenate([opts["day"][keep], x_day[take]]).astype(np.int64),
+        "transit": np.concatenate([opts["transit"][keep], r_transit[e_row][take]]).astype(
+            np.int64
+        ),
+        "late": np.concatenate([opts["late"][keep], late[take]]).astype(np.int64),
+        "cost": np.concatenate([opts["cost"][keep], c_cost[rows][e_row][take]]).astype(float),
+    }
+    together = np.concatenate(
+        [np.full(int(keep.sum()), -1, dtype=np.int64), key_of[e_rep][take].astype(np.int64)]
+    )
     order = np.lexsort((merged["day"], merged["iv"], merged["line"]))
     return {k: v[order] for k, v in merged.items()}, together[order]
 
