@@ -696,20 +696,28 @@ class Promiser:
             return remaining
         r = req.day
         # Stock and receipts first: new supply only covers what they cannot.
+        avail: list[float] = []
         for route in routes:
             t = day - route.offset
-            if route.kind != REPLENISH and self._avail(route, t, rows) >= remaining - EPS:
+            have = self._avail(route, t, rows)
+            if route.kind != REPLENISH and have >= remaining - EPS:
                 legs.append(self._take(route, t, remaining, r, rows))
                 return 0.0
+            avail.append(have)
         spare = 1 if keep_one else 0
-        for route in routes:
+        # Reuse the quantities just read; only a buffer this wave took from has changed.
+        taken: set[int] = set()
+        for route, have in zip(routes, avail, strict=True):
             if req.max_shipments is not None and req.max_shipments - len(legs) <= spare:
                 break
             t = day - route.offset
-            take = self._shippable(req, self._avail(route, t, rows), remaining)
+            if route.buffer in taken:
+                have = self._avail(route, t, rows)
+            take = self._shippable(req, have, remaining)
             if take <= EPS:
                 continue
             legs.append(self._take(route, t, take, r, rows))
+            taken.add(route.buffer)
             remaining -= take
             if remaining <= EPS:
                 return 0.0
@@ -812,7 +820,8 @@ class Promiser:
             return 0.0
         if route.kind == REPLENISH:
             return math.inf
-        value = float(rows.smin(route.buffer)[min(t, self._horizon - 1)])
+        last = self._horizon - 1
+        value: float = rows.smin(route.buffer).item(t if t < last else last)
         return value if value > 0 else 0.0
 
     def _shippable(self, req: _Request, avail: float, remaining: float) -> float:
