@@ -596,13 +596,15 @@ class Promiser:
                 if delivery < new_delivery and delivery <= limit:
                     new, new_delivery = route, delivery
                 continue
+            if delivery >= best_delivery or delivery > limit:
+                continue  # even shipping on t0 cannot beat the best so far: no search
             row = smin[route.buffer] if rows is None else rows.smin(route.buffer)
-            if row[last] < need:  # never enough at this buffer: skip the search
-                continue
-            j = int(row.searchsorted(need))
-            if j >= horizon:
-                continue
-            t = t0 if t0 >= j else j
+            if row.item(t0 if t0 < last else last) >= need:
+                t = t0  # enough already on t0 (ATP is non-decreasing): no search either
+            else:
+                if row.item(last) < need:  # never enough at this buffer
+                    continue
+                t = int(row.searchsorted(need))
             delivery = t + route.offset
             if delivery < best_delivery and delivery <= limit:
                 best, best_delivery, best_day = route, delivery, t
@@ -626,14 +628,18 @@ class Promiser:
         """Earliest delivery day on which some route has anything at all to ship."""
         first = _NEVER
         horizon, smin = self._horizon, self.ledger.smin
+        last = horizon - 1
         for route in req.routes:
             t = max(req.day - route.offset, route.min_day)
+            if t + route.offset >= first:
+                continue  # cannot lower the minimum: skip the search
             if route.kind != REPLENISH:
                 row = smin[route.buffer] if rows is None else rows.smin(route.buffer)
-                j = int(row.searchsorted(EPS, side="right"))
-                if j >= horizon:
-                    continue
-                t = max(t, j)
+                if row.item(t if t < last else last) <= EPS:  # nothing on t: search later
+                    j = int(row.searchsorted(EPS, side="right"))
+                    if j >= horizon:
+                        continue
+                    t = max(t, j)
             first = min(first, t + route.offset)
         return first
 
@@ -728,17 +734,22 @@ class Promiser:
     ) -> tuple[Route, int] | None:
         """The route and take day delivering all of ``quantity`` earliest, from ``day`` on."""
         horizon, limit = self._horizon, req.limit
+        last = horizon - 1
+        need = quantity - EPS
         best: tuple[Route, int] | None = None
         best_delivery = _NEVER
         for route in routes:
             t0 = max(day - route.offset, route.min_day, 0)
-            if route.kind == REPLENISH:
-                t = t0
-            else:
-                j = int(rows.smin(route.buffer).searchsorted(quantity - EPS))
-                if j >= horizon:
-                    continue
-                t = max(t0, j)
+            if t0 + route.offset >= best_delivery or t0 + route.offset > limit:
+                continue  # cannot beat the best so far, whatever the search says
+            t = t0
+            if route.kind != REPLENISH:
+                row = rows.smin(route.buffer)
+                if row.item(t0 if t0 < last else last) < need:  # not all there on t0
+                    j = int(row.searchsorted(need))
+                    if j >= horizon:
+                        continue
+                    t = max(t0, j)
             if t + route.offset < best_delivery and t + route.offset <= limit:
                 best, best_delivery = (route, t), t + route.offset
         return best
