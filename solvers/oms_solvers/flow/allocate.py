@@ -109,9 +109,7 @@ class _Network:
         """
         size = BLOCK_ARCS if size is None else size
         order = np.argsort(self.arc_item, kind="stable")
-        items, first, counts = np.unique(
-            self.arc_item[order], return_index=True, return_counts=True
-        )
+        items, first = np.unique(self.arc_item[order], return_index=True)
         if not len(items):
             return []
         block_of_item = (first // size).astype(np.int64)

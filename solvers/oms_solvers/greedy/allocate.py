@@ -54,17 +54,21 @@ class Stock:
         has = self.last > self.first
         before = np.concatenate([[0], total])[self.first[has]]
         offset[has] = before
-        self.slack = total - offset[self.buf] if len(self.buf) else total
+        slack = total - offset[self.buf] if len(self.buf) else total
+        # Plain lists: buffers have a few intervals each, and the greedy passes make one
+        # call per option, where numpy's per-call overhead would dominate.
+        self.slack: list[int] = slack.tolist()
+        self.end: list[int] = self.last[self.buf].tolist()
 
     def available(self, iv: int) -> int:
         """Largest quantity a draw at interval ``iv`` can take."""
-        hi = self.last[self.buf[iv]]
-        return int(self.slack[iv:hi].min())
+        return min(self.slack[iv : self.end[iv]])
 
     def take(self, iv: int, qty: int) -> None:
         """Draw ``qty`` at interval ``iv`` (negative: give it back)."""
-        hi = self.last[self.buf[iv]]
-        self.slack[iv:hi] -= qty
+        slack = self.slack
+        for k in range(iv, self.end[iv]):
+            slack[k] -= qty
 
 
 class _Quotas:
@@ -211,8 +215,7 @@ def fill_leftovers(
             continue
         g = int(problem.line_together[j])
         if g >= 0:
-            in_group = problem.line_together[problem.opt_line] == g
-            if g not in done and not out[in_group].any():
+            if g not in done and not out[problem.together_options(g)].any():
                 _serve_together(problem, g, out, stock, quotas)
             done.add(g)
             continue
@@ -273,7 +276,7 @@ def _serve_together(
     problem: AllocationProblem, g: int, flows: np.ndarray, stock: Stock, quotas: _Quotas
 ) -> None:
     """Serve a ship-complete order whole on the earliest key every line can take."""
-    opts = np.flatnonzero(problem.line_together[problem.opt_line] == g)
+    opts = problem.together_options(g)
     keys = problem.opt_together[opts]
     best: tuple[int, float, int] | None = None
     for key in np.unique(keys):
