@@ -97,23 +97,54 @@ class _Leg:
 
 
 class _Rows:
-    """Copy-on-write ATP rows: plan several legs of one answer without touching the ledger."""
+    """Copy-on-write ATP rows: plan several legs of one answer without touching the ledger.
 
-    __slots__ = ("copies", "ledger")
+    The last take of a buffer stays pending until a whole row is needed (a binary search):
+    many takes are only read back as single values, or never (the last legs of an answer),
+    and copying and updating a row costs several numpy calls.
+    """
+
+    __slots__ = ("copies", "ledger", "pending")
 
     def __init__(self, ledger: AtpLedger) -> None:
         self.ledger = ledger
         self.copies: dict[int, FloatArray] = {}
+        self.pending: dict[int, tuple[int, float]] = {}
 
     def smin(self, b: int) -> FloatArray:
+        """The row of buffer ``b`` with every take applied."""
+        if b in self.pending:
+            self._apply(b)
         row: FloatArray | None = self.copies.get(b)
         return self.ledger.smin[b] if row is None else row
 
+    def value(self, b: int, t: int) -> float:
+        """``smin(b)[t]`` (``0 <= t < horizon``), without applying a pending take."""
+        row: FloatArray | None = self.copies.get(b)
+        if row is None:
+            row = self.ledger.smin[b]
+        pend = self.pending.get(b)
+        if pend is None:
+            return row.item(t)
+        # What apply_consume would leave there: the suffix from ``day`` lowered by the
+        # quantity, earlier days capped at the new value of ``day`` (same float operations).
+        day, quantity = pend
+        if t >= day:
+            return row.item(t) - quantity
+        return min(row.item(t), row.item(day) - quantity)
+
     def take(self, b: int, day: int, quantity: float) -> None:
+        """Take ``quantity`` from buffer ``b`` on ``day`` (clamped to the horizon)."""
+        if b in self.pending:
+            self._apply(b)
+        self.pending[b] = (min(day, self.ledger.horizon - 1), quantity)
+
+    def _apply(self, b: int) -> None:
+        day, quantity = self.pending.pop(b)
         row = self.copies.get(b)
         if row is None:
             row = self.copies[b] = self.ledger.smin[b].copy()
-        apply_consume(row, min(day, self.ledger.horizon - 1), quantity)
+        apply_consume(row, day, quantity)
 
 
 class Promiser:
@@ -659,7 +690,7 @@ class Promiser:
         last = self._horizon - 1
         # Taking only lowers ATP, so a route with nothing on the last day stays empty.
         routes = [
-            rt for rt in req.routes if rt.kind == REPLENISH or rows.smin(rt.buffer)[last] > EPS
+            rt for rt in req.routes if rt.kind == REPLENISH or rows.value(rt.buffer, last) > EPS
         ]
         legs: list[_Leg] = []
         remaining = self._wave(req, routes, first_day, req.quantity, rows, legs, keep_one=True)
@@ -743,13 +774,12 @@ class Promiser:
             if t0 + route.offset >= best_delivery or t0 + route.offset > limit:
                 continue  # cannot beat the best so far, whatever the search says
             t = t0
-            if route.kind != REPLENISH:
-                row = rows.smin(route.buffer)
-                if row.item(t0 if t0 < last else last) < need:  # not all there on t0
-                    j = int(row.searchsorted(need))
-                    if j >= horizon:
-                        continue
-                    t = max(t0, j)
+            # Search only when the quantity is not all there on t0 already.
+            if route.kind != REPLENISH and rows.value(route.buffer, min(t0, last)) < need:
+                j = int(rows.smin(route.buffer).searchsorted(need))
+                if j >= horizon:
+                    continue
+                t = max(t0, j)
             if t + route.offset < best_delivery and t + route.offset <= limit:
                 best, best_delivery = (route, t), t + route.offset
         return best
@@ -832,7 +862,7 @@ class Promiser:
         if route.kind == REPLENISH:
             return math.inf
         last = self._horizon - 1
-        value: float = rows.smin(route.buffer).item(t if t < last else last)
+        value = rows.value(route.buffer, t if t < last else last)
         return value if value > 0 else 0.0
 
     def _shippable(self, req: _Request, avail: float, remaining: float) -> float:
