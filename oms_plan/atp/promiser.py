@@ -774,12 +774,13 @@ class Promiser:
             if t0 + route.offset >= best_delivery or t0 + route.offset > limit:
                 continue  # cannot beat the best so far, whatever the search says
             t = t0
-            # Search only when the quantity is not all there on t0 already.
-            if route.kind != REPLENISH and rows.value(route.buffer, min(t0, last)) < need:
-                j = int(rows.smin(route.buffer).searchsorted(need))
-                if j >= horizon:
-                    continue
-                t = max(t0, j)
+            if route.kind != REPLENISH:
+                b = route.buffer
+                if rows.value(b, last) < need:
+                    continue  # never all of it at this buffer
+                # Search only when the quantity is not all there on t0 already.
+                if t0 < last and rows.value(b, t0) < need:
+                    t = max(t0, int(rows.smin(b).searchsorted(need)))
             if t + route.offset < best_delivery and t + route.offset <= limit:
                 best, best_delivery = (route, t), t + route.offset
         return best
