@@ -592,9 +592,7 @@ def _together_options(
     order = np.lexsort((c_line[rows], r_loc, r_group))
     rows, r_loc, r_group = rows[order], r_loc[order], r_group[order]
     pair_key = r_group * (int(buf_loc.max(initial=-1)) + 1) + r_loc
-    pair_keys, pair_first, pair_count = np.unique(
-        pair_key, return_index=True, return_counts=True
-    )
+    pair_keys, pair_first, pair_count = np.unique(pair_key, return_index=True, return_counts=True)
     common = pair_count == members[r_group[pair_first]]
     row_pair = np.searchsorted(pair_keys, pair_key)
     in_common = common[row_pair]
@@ -633,9 +631,7 @@ def _together_options(
         "line": np.concatenate([opts["line"][keep], x_line[take]]).astype(np.int64),
         "iv": np.concatenate([opts["iv"][keep], pos[take]]).astype(np.int64),
         "day": np.concatenate([opts["day"][keep], x_day[take]]).astype(np.int64),
-        "transit": np.concatenate([opts["transit"][keep], r_transit[e_row][take]]).astype(
-            np.int64
-        ),
+        "transit": np.concatenate([opts["transit"][keep], r_transit[e_row][take]]).astype(np.int64),
         "late": np.concatenate([opts["late"][keep], late[take]]).astype(np.int64),
         "cost": np.concatenate([opts["cost"][keep], c_cost[rows][e_row][take]]).astype(float),
     }

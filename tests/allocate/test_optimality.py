@@ -164,11 +164,16 @@ def test_weighted_optimum_beats_greedy(ds: Dataset) -> None:
 
 @contextlib.contextmanager
 def _one_item_blocks() -> Iterator[None]:
-    """Solve every item as its own flow block (the default groups a few thousand arcs)."""
+    """Every item its own flow block, every stage its own min-cost flow.
+
+    The defaults group a few thousand arcs per block and merge consecutive stages under
+    exact lexicographic weights; the other tests cover those.
+    """
     import oms_solvers.flow.allocate as flow_backend
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(flow_backend, "BLOCK_ARCS", 1)
+        mp.setattr(flow_backend, "MAX_MERGED_COST", 0)
         yield
 
 

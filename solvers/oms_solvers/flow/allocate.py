@@ -38,6 +38,9 @@ from oms_plan.results import SolveStatus
 NAME = "flow"
 #: What this back-end supports (see docs/allocation.md).
 CAPABILITIES = frozenset({"strict_priority", "weighted", "protect_commitments"})
+#: Merge consecutive stages while |merged cost| · (nodes + 1) stays below this (OR-Tools
+#: refuses 2**63; the margin keeps its internal price arithmetic far from overflow).
+MAX_MERGED_COST = 2**53
 #: Arcs per independent block solved at once (whole items; see :meth:`_Network.blocks`).
 BLOCK_ARCS = 2_000
 
@@ -251,6 +254,8 @@ def _solve_block(
 ) -> tuple[np.ndarray, list[int]]:
     """Every stage on one block (node-disjoint from the others but for the sink).
 
+    Consecutive stages are solved as one min-cost flow when exact lexicographic weights
+    for them fit comfortably in 64-bit costs (see :func:`_merge_weights`), else one by one.
     Returns the arc flows (fixed parts included) and each stage's integer value in the
     block (Σ coef · x over its option arcs).
     """
@@ -266,15 +271,18 @@ def _solve_block(
     is_opt = (arcs >= opts.start) & (arcs < opts.stop)
     opt_pos = np.flatnonzero(is_opt)
     opt_idx = arcs[opt_pos] - opts.start
+    opt_head = head[opt_pos]
     flow = np.zeros(len(arcs), dtype=np.int64)
     values: list[int] = []
-    for k in range(len(costs)):
+    k = 0
+    while k < len(costs):
+        live = cap[opt_pos] > 0
+        group, last = _merge_group(costs, k, opt_idx, live, cap[opt_pos], opt_head, n_nodes)
         cost = np.zeros(len(arcs), dtype=np.int64)
-        cost[opt_pos] = costs[k][opt_idx]
-        live = cap > 0
-        if (cost[live] != 0).any():
+        cost[opt_pos] = group
+        if (group[live] != 0).any():
             flow = _min_cost_flow(tail, head, n_nodes, cap, cost, supply)
-            if k + 1 < len(costs):
+            if last < len(costs):
                 rc = _reduced_costs(tail, head, n_nodes, cap, cost, flow)
                 at_zero = rc > 0
                 at_cap = rc < 0
@@ -284,8 +292,63 @@ def _solve_block(
                 cap[at_zero | at_cap] = 0
                 flow[at_zero | at_cap] = 0
         # Else every feasible flow is optimal: keep the current one, fix nothing.
-        values.append(int(np.dot(raw[k][opt_idx], (flow + fixed)[opt_pos])))
+        total = (flow + fixed)[opt_pos]
+        values += [int(np.dot(raw[m][opt_idx], total)) for m in range(k, last)]
+        k = last
     return flow + fixed, values
+
+
+def _merge_group(
+    costs: list[np.ndarray],
+    k: int,
+    opt_idx: np.ndarray,
+    live: np.ndarray,
+    cap: np.ndarray,
+    opt_head: np.ndarray,
+    n_nodes: int,
+) -> tuple[np.ndarray, int]:
+    """Option-arc costs of stages ``k … last-1`` merged into one exact objective.
+
+    Each stage's costs are divided by their greatest common divisor (same optima). With
+    ``width_m`` a bound on how much stage ``m``'s objective can vary over the block's
+    feasible flows (Σ over line nodes of the largest |cost| of a live arc into it times
+    the line's quantity, which bounds what its live arcs can carry together), the weights
+    ``W_last-1 = 1``, ``W_m = 1 + Σ_{l>m} W_l · width_l`` make any lexicographic improvement
+    of an earlier stage outweigh every change of the later ones, so the merged optimum is
+    exactly the lexicographic optimum and its optimal set the same. Stages are added while
+    the merged costs stay far below what OR-Tools accepts (|cost| · (nodes + 1) < 2**63).
+    """
+    scaled: list[np.ndarray] = []
+    widths: list[int] = []
+    best = (costs[k][opt_idx], k + 1)
+    for m in range(k, len(costs)):
+        c = costs[m][opt_idx].copy()
+        c[~live] = 0
+        g = int(np.gcd.reduce(c)) if len(c) else 0
+        if g > 1:
+            c //= g
+        per_head = np.zeros(n_nodes, dtype=np.int64)
+        np.maximum.at(per_head, opt_head, np.abs(c) * np.where(live, cap, 0))
+        scaled.append(c)
+        widths.append(int(per_head.sum()))
+        weights = [0] * len(widths)
+        later = 0  # Σ_{l>i} W_l · width_l
+        for i in reversed(range(len(widths))):
+            weights[i] = 1 + later
+            later += weights[i] * widths[i]
+        big = sum(
+            wt * int(np.abs(c2).max(initial=0)) for wt, c2 in zip(weights, scaled, strict=True)
+        )
+        if m > k and big * (n_nodes + 1) > MAX_MERGED_COST:
+            break
+        if m > k:
+            merged = np.zeros(len(opt_idx), dtype=np.int64)
+            for wt, c2 in zip(weights, scaled, strict=True):
+                merged += wt * c2
+            best = (merged, m + 1)
+        else:
+            best = (c, m + 1)
+    return best
 
 
 def _solve_repaired(
@@ -533,6 +596,6 @@ def _reduced_costs(
         dist[heads[improved]] = best[improved]
     else:  # pragma: no cover - an optimal flow has no negative cycle
         raise RuntimeError("negative cycle in the residual graph; this is a bug")
-    rc = cost + dist[tail] - dist[head]
+    rc = np.asarray(cost + dist[tail] - dist[head], dtype=np.int64)
     rc[~live] = 0
     return rc
