@@ -133,6 +133,22 @@ class _Rows:
             return row.item(t) - quantity
         return min(row.item(t), row.item(day) - quantity)
 
+    def view(self, b: int) -> tuple[FloatArray, int, float, float]:
+        """``(row, day, quantity, cap)``: the row of ``b`` without its pending take, and it.
+
+        ``smin(b)[t]`` is ``row[t] - quantity`` from ``day`` on and ``min(row[t], cap)``
+        before (as :meth:`value`); with nothing pending, ``day`` is the horizon and ``cap``
+        infinite. For loops that read many values of a few rows.
+        """
+        row: FloatArray | None = self.copies.get(b)
+        if row is None:
+            row = self.ledger.smin[b]
+        pend = self.pending.get(b)
+        if pend is None:
+            return row, self.ledger.horizon, 0.0, math.inf
+        day, quantity = pend
+        return row, day, quantity, row.item(day) - quantity
+
     def take(self, b: int, day: int, quantity: float) -> None:
         """Take ``quantity`` from buffer ``b`` on ``day`` (clamped to the horizon)."""
         if b in self.pending:
@@ -803,19 +819,25 @@ class Promiser:
             return None, None
         horizon = self._horizon
         last = horizon - 1
-        chosen = [(rows.smin(rt.buffer), rt.offset) for rt in fastest.values()]
-        end = min(req.limit, last + max(offset for _, offset in chosen))
+        end = min(req.limit, last + max(rt.offset for rt in fastest.values()))
         if end < day:
             return None, None
+        chosen = [(rt.offset, *rows.view(rt.buffer)) for rt in fastest.values()]
 
         def total(delivery: int) -> float:
             # ATP of every buffer for this delivery day, summed in route order (a take day
             # before plan start has nothing; one beyond the horizon sees its last day).
             value = 0.0
-            for row, offset in chosen:
+            for offset, row, taken_day, taken, cap in chosen:
                 t = delivery - offset
                 if t >= 0:
-                    atp = row.item(t if t < horizon else last)
+                    if t > last:
+                        t = last
+                    atp = row.item(t)
+                    if t >= taken_day:
+                        atp -= taken
+                    elif atp > cap:
+                        atp = cap
                     if atp > 0.0:
                         value += atp
             return value
@@ -907,8 +929,13 @@ class Promiser:
         """A leg taking ``qty`` on day ``t``, with what bound its date (SCHEMA bindings)."""
         if route.kind == REPLENISH:
             return _Leg(route, t, qty, "lead_time")
-        row = self.ledger.smin[route.buffer] if rows is None else rows.smin(route.buffer)
-        ready = int(row.searchsorted(qty - EPS))  # first day the quantity is there
+        b = route.buffer
+        # First day the quantity is there; often day 0 (stock), which needs no search.
+        if (self.ledger.smin.item(b, 0) if rows is None else rows.value(b, 0)) >= qty - EPS:
+            ready = 0
+        else:
+            row = self.ledger.smin[b] if rows is None else rows.smin(b)
+            ready = int(row.searchsorted(qty - EPS))
         wanted = r - route.offset
         if ready > 0 and ready > wanted:
             binding = self.ledger.source_of(route.buffer, ready)
