@@ -438,10 +438,13 @@ def _consolidate(
 ) -> None:
     """Place all-or-nothing lines and ship-complete orders that the relaxation split.
 
-    With every other line's relaxed draws in place and the dropped lines' draws released, a
-    dropped line (by priority, then orders row) takes one option that covers it whole;
-    ship-complete orders likewise take one key. Only stock nobody else drew in the relaxation
-    is used, so no other line loses anything and the pinned set stays feasible.
+    With the pinned lines' draws in place and the dropped lines' draws released, a dropped
+    line (most important first: promised lines by priority, then the others by priority,
+    then orders row) takes one option that covers it whole; ship-complete orders likewise
+    take one key. A dropped line may use stock that nobody drew in the relaxation or that
+    less important lines without side constraints drew there (those are re-solved exactly
+    around the pinned set afterwards); what pinned lines and more important lines drew stays
+    untouched, so the pinned set stays feasible.
     """
     from oms_solvers.greedy.allocate import Stock, preference
 
@@ -450,26 +453,31 @@ def _consolidate(
     dropped = np.flatnonzero(decided & problem.line_whole & (kept == 0))
     if not len(dropped):
         return
-    draws = np.where(decided[ol], pinned, relaxed)
-    stock = Stock(problem, draws)
-    dropped = dropped[np.lexsort((problem.line_row[dropped], problem.line_priority[dropped]))]
+    # Importance: promised lines first (protection ranks above every policy), by priority.
+    rank = problem.line_priority + np.where(problem.line_has_promise, 0, 1 << 20)
+    dropped = dropped[np.lexsort((problem.line_row[dropped], rank[dropped]))]
     starts = np.searchsorted(ol, np.arange(problem.num_lines + 1))
     pref = preference(problem)
     done: set[int] = set()
-    for j in dropped:
-        g = int(problem.line_together[j])
-        if g >= 0:
-            if g in done:
+    free = ~decided[ol]
+    for level in np.unique(rank[dropped]):
+        # Stock left by the pinned draws and the free lines at least as important.
+        draws = np.where(decided[ol], pinned, np.where(free & (rank[ol] <= level), relaxed, 0))
+        stock = Stock(problem, draws)
+        for j in dropped[rank[dropped] == level]:
+            g = int(problem.line_together[j])
+            if g >= 0:
+                if g in done:
+                    continue
+                done.add(g)
+                _place_together(problem, g, relaxed, pinned, stock, starts)
                 continue
-            done.add(g)
-            _place_together(problem, g, relaxed, pinned, stock, starts)
-            continue
-        q = int(problem.line_qty[j])
-        for a in pref[starts[j] : starts[j + 1]]:
-            if stock.available(int(problem.opt_interval[a])) >= q:
-                stock.take(int(problem.opt_interval[a]), q)
-                pinned[a] = q
-                break
+            q = int(problem.line_qty[j])
+            for a in pref[starts[j] : starts[j + 1]]:
+                if stock.available(int(problem.opt_interval[a])) >= q:
+                    stock.take(int(problem.opt_interval[a]), q)
+                    pinned[a] = q
+                    break
 
 
 def _place_together(
