@@ -42,7 +42,7 @@ CAPABILITIES = frozenset({"strict_priority", "weighted", "protect_commitments"})
 #: refuses 2**63; the margin keeps its internal price arithmetic far from overflow).
 MAX_MERGED_COST = 2**53
 #: Arcs per independent block solved at once (whole items; see :meth:`_Network.blocks`).
-BLOCK_ARCS = 2_000
+BLOCK_ARCS = 1_000
 
 
 class _Network:
@@ -494,14 +494,12 @@ def _place_together(
     assert isinstance(stock, Stock)
     opts = problem.together_options(g)
     keys = problem.opt_together[opts]
-    ranked = sorted(
-        np.unique(keys),
-        key=lambda k: (
-            int(problem.opt_late[opts[keys == k]].max()),
-            float(problem.opt_cost[opts[keys == k]].sum()),
-            int(k),
-        ),
-    )
+    # Keys by their latest line's days late, then summed lane cost, then key.
+    uniq, inv = np.unique(keys, return_inverse=True)
+    late = np.zeros(len(uniq), dtype=np.int64)
+    np.maximum.at(late, inv, problem.opt_late[opts])
+    cost = np.bincount(inv, weights=problem.opt_cost[opts], minlength=len(uniq))
+    ranked = uniq[np.lexsort((uniq, cost, late))]
     for key in ranked:
         members = opts[keys == key]
         taken: list[tuple[int, int]] = []
