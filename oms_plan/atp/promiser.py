@@ -669,7 +669,17 @@ class Promiser:
             return [self._leg(new, new_delivery - new.offset, qty, r, rows)], 0.0, None
         if not req.partial_ok or first_possible > limit:
             return [], qty, self._short_reason(req, first_possible)
-        return self._split(req, first_possible, rows if rows is not None else _Rows(self.ledger))
+        rows = rows if rows is not None else _Rows(self.ledger)
+        if req.max_shipments == 1:
+            # No route delivers all of it within the limit (that would have been returned
+            # above), and every later delivery day only comes later: what _split would
+            # come to is the most one route has, without its first wave and searches.
+            leg = self._most_from_one_route(req, qty, first_possible, rows)
+            rest = qty if leg is None else qty - leg.quantity
+            if rest <= EPS:
+                return [leg] if leg is not None else [], 0.0, None
+            return [leg] if leg is not None else [], rest, self._short_reason(req, first_possible)
+        return self._split(req, first_possible, rows)
 
     def _first_available(self, req: _Request, rows: _Rows | None) -> int:
         """Earliest delivery day on which some route has anything at all to ship."""
@@ -856,10 +866,16 @@ class Promiser:
 
     def _last_shipment(self, req: _Request, remaining: float, day: int, rows: _Rows) -> _Leg | None:
         """The one shipment left: all of the rest as early as possible, else the most."""
-        horizon, limit = self._horizon, req.limit
         whole = self._earliest_whole(req, req.routes, remaining, day, rows)
         if whole is not None:
             return self._take(whole[0], whole[1], remaining, req.day, rows)
+        return self._most_from_one_route(req, remaining, day, rows)
+
+    def _most_from_one_route(
+        self, req: _Request, remaining: float, day: int, rows: _Rows
+    ) -> _Leg | None:
+        """The most of ``remaining`` one route delivers from ``day`` to the limit, earliest."""
+        horizon, limit = self._horizon, req.limit
         most, most_route = 0.0, None
         for route in req.routes:
             if route.kind == REPLENISH:
