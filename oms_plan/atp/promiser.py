@@ -760,12 +760,21 @@ class Promiser:
         r = req.day
         # Stock and receipts first: new supply only covers what they cannot.
         avail: list[float] = []
+        last, value = self._horizon - 1, rows.value
         for route in routes:
             t = day - route.offset
-            have = self._avail(route, t, rows)
-            if route.kind != REPLENISH and have >= remaining - EPS:
-                legs.append(self._take(route, t, remaining, r, rows))
-                return 0.0
+            # self._avail, inlined: this loop reads every route and is the split's hot spot.
+            if t < route.min_day or t < 0:
+                have = 0.0
+            elif route.kind == REPLENISH:
+                have = math.inf
+            else:
+                have = value(route.buffer, t if t < last else last)
+                if have >= remaining - EPS:
+                    legs.append(self._take(route, t, remaining, r, rows))
+                    return 0.0
+                if have <= 0.0:
+                    have = 0.0
             avail.append(have)
         spare = 1 if keep_one else 0
         # Reuse the quantities just read; only a buffer this wave took from has changed.
