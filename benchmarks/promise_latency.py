@@ -6,7 +6,7 @@ Dataset: ``generate_dataset(50_000, items=10_000, locations=20, horizon_days=365
 Measured in one run:
 
 * ``promise()`` of single lines: p50 / p99 latency (default options: partial shipments,
-  several locations, transfers);
+  several locations, transfers; one shipment, ``partial_ok=False``; ``max_shipments=1``);
 * ``promise_order()`` of 10-line orders: p50 / p99;
 * ``reserve()`` throughput (quotes re-checked and held), and ``release()``;
 * the same questions answered by a straightforward pandas implementation a planner would
@@ -77,6 +77,10 @@ def main() -> None:
     single_cpu = _latencies.cpu  # type: ignore[attr-defined]
     whole = _latencies(lambda r: promiser.promise(*r, partial_ok=False), requests)
     whole_cpu = _latencies.cpu  # type: ignore[attr-defined]
+    # max_shipments=1 differs from partial_ok=False: without a whole shipment, it ships the
+    # most one route has instead of nothing.
+    one = _latencies(lambda r: promiser.promise(*r, max_shipments=1), requests)
+    one_cpu = _latencies.cpu  # type: ignore[attr-defined]
     # -- 10-line orders ---------------------------------------------------------------------
     orders = [_order_rows(requests[i : i + 10]) for i in range(0, min(len(requests), 20_000), 10)]
     order_lat = _latencies(promiser.promise_order, orders)
@@ -123,11 +127,13 @@ def main() -> None:
 
     p50, p99 = _pct(single)
     w50, w99 = _pct(whole)
+    m50, m99 = _pct(one)
     o50, o99 = _pct(order_lat)
     b50, b99 = _pct(base_single)
     bo50, bo99 = _pct(base_orders)
     c50, c99 = _pct(single_cpu)
     cw50, cw99 = _pct(whole_cpu)
+    cm50, cm99 = _pct(one_cpu)
     co50, co99 = _pct(order_cpu)
     print()
     print("latency in µs, p50 / p99 (wall clock; CPU time of the thread in brackets, which")
@@ -136,6 +142,7 @@ def main() -> None:
     for name, (a, b, ca, cb, base_a, base_b) in {
         "single line (default options)": (p50, p99, c50, c99, b50, b99),
         "single line, one shipment": (w50, w99, cw50, cw99, b50, b99),
+        "single line, max_shipments=1": (m50, m99, cm50, cm99, b50, b99),
         "10-line order": (o50, o99, co50, co99, bo50, bo99),
     }.items():
         print(
@@ -159,9 +166,9 @@ def main() -> None:
     print()
     print("goals:")
     _goal(
-        "p99 single line <= 100 µs (one shipment; default options)",
-        w99 <= GOAL_P99_US and p99 <= GOAL_P99_US,
-        f"{w99:.1f} / {p99:.1f} µs wall, {cw99:.1f} / {c99:.1f} µs CPU",
+        "p99 single line <= 100 µs (one shipment; max_shipments=1; default options)",
+        max(w99, m99, p99) <= GOAL_P99_US,
+        f"{w99:.1f} / {m99:.1f} / {p99:.1f} µs wall, {cw99:.1f} / {cm99:.1f} / {c99:.1f} µs CPU",
     )
     _goal(">= 100x faster than pandas (p50)", b50 / p50 >= GOAL_SPEEDUP, f"{b50 / p50:.0f}x")
     _goal(

@@ -104,10 +104,11 @@ class _Rows:
     and copying and updating a row costs several numpy calls.
     """
 
-    __slots__ = ("copies", "ledger", "pending")
+    __slots__ = ("base", "copies", "ledger", "pending")
 
     def __init__(self, ledger: AtpLedger) -> None:
         self.ledger = ledger
+        self.base = ledger.smin
         self.copies: dict[int, FloatArray] = {}
         self.pending: dict[int, tuple[int, float]] = {}
 
@@ -121,9 +122,11 @@ class _Rows:
     def value(self, b: int, t: int) -> float:
         """``smin(b)[t]`` (``0 <= t < horizon``), without applying a pending take."""
         row: FloatArray | None = self.copies.get(b)
-        if row is None:
-            row = self.ledger.smin[b]
         pend = self.pending.get(b)
+        if row is None:
+            if pend is None:  # untouched (the usual case): no row view needed
+                return self.base.item(b, t)
+            row = self.base[b]
         if pend is None:
             return row.item(t)
         # What apply_consume would leave there: the suffix from ``day`` lowered by the
