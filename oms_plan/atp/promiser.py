@@ -161,9 +161,14 @@ class _Rows:
     def _apply(self, b: int) -> None:
         day, quantity = self.pending.pop(b)
         row = self.copies.get(b)
-        if row is None:
-            row = self.copies[b] = self.ledger.smin[b].copy()
-        apply_consume(row, day, quantity)
+        if row is not None:
+            apply_consume(row, day, quantity)
+            return
+        # First take of this buffer: build the copy already taken from (two numpy calls
+        # instead of a copy and apply_consume); same values as apply_consume (see value).
+        base = self.base[b]
+        row = self.copies[b] = base - quantity
+        np.minimum(base[:day], row[day], out=row[:day])
 
 
 class Promiser:
@@ -874,7 +879,10 @@ class Promiser:
             all_day = days[bisect.bisect_left(days, quantity - EPS, key=total)]
         if at_end <= EPS:
             return all_day, None
-        return all_day, days[bisect.bisect_left(days, at_end - EPS, key=total)]
+        # With at least the quantity in the end, the total reaches its last level no earlier
+        # than it first covers the quantity.
+        lo = all_day - day if all_day is not None and at_end >= quantity else 0
+        return all_day, days[bisect.bisect_left(days, at_end - EPS, lo, key=total)]
 
     def _last_shipment(self, req: _Request, remaining: float, day: int, rows: _Rows) -> _Leg | None:
         """The one shipment left: all of the rest as early as possible, else the most."""
