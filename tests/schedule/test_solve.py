@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import pickle
 from pathlib import Path
 
@@ -272,6 +273,30 @@ def test_plot_draws_one_bar_per_operation(tiny: Dataset) -> None:
     r = schedule_orders(tiny, solver="greedy")
     ax = r.plot()
     assert len(ax.patches) == len(r.operations)
+
+
+def test_plot_filters_workstations_and_window(tiny: Dataset) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    r = schedule_orders(tiny, solver="greedy")
+    ws = r.operations[0].workstation
+    ax = r.plot(workstations=[ws])
+    assert len(ax.patches) == sum(op.workstation == ws for op in r.operations)
+    first_day = r.start + dt.timedelta(days=r.operations[0].start // 1440)
+    ax = r.plot(window=(first_day, first_day))
+    in_day = [
+        op
+        for op in r.operations
+        if op.end > (first_day - r.start).days * 1440
+        and op.start < ((first_day - r.start).days + 1) * 1440
+    ]
+    assert len(ax.patches) == len(in_day)
+    assert ax.get_xlim() == ((first_day - r.start).days * 24, ((first_day - r.start).days + 1) * 24)
+    with pytest.raises(ValueError, match="workstation"):
+        r.plot(workstations=["NOPE"])
+    with pytest.raises(ValueError, match="before it starts"):
+        r.plot(window=("2026-12-02", "2026-12-01"))
 
 
 def test_empty_dataset_is_empty_status() -> None:
