@@ -32,8 +32,13 @@ CAPABILITIES = frozenset(
         "quotas",
     }
 )
-#: Options per CP-SAT model (components are grouped up to this size).
+#: Options per CP-SAT model (components are grouped up to this size) when a policy has a
+#: fair-share stage, whose max-min ratio is taken over each model's lines together.
 CHUNK_OPTIONS = 4000
+#: Options per model when every stage is a sum: such a lexicographic optimum is the union of
+#: each component's own optimum, and small models are proven optimal far sooner (data/sample,
+#: strict_priority: 12 components, 7.0 s as one model, 2.6 s in models of about this size).
+SEPARABLE_CHUNK_OPTIONS = 300
 
 
 def chunks(problem: AllocationProblem, comps: np.ndarray, size: int) -> list[np.ndarray]:
@@ -102,7 +107,8 @@ def solve(
     comps = np.ones(problem.num_components, dtype=bool) if components is None else components
     start_flows = allocate_fcfs(problem, comps) if hint is None else hint
     flows = np.zeros(problem.num_options, dtype=np.int64)
-    parts = chunks(problem, comps, CHUNK_OPTIONS)
+    separable = not any(stage.is_fair for stage in stages)
+    parts = chunks(problem, comps, SEPARABLE_CHUNK_OPTIONS if separable else CHUNK_OPTIONS)
     deadline = math.inf if time_limit is None else started + time_limit
     per_stage: list[list[StageOutcome]] = [[] for _ in stages]
     hit_limit = False
