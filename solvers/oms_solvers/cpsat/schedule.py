@@ -416,6 +416,7 @@ class ScheduleModel:
             if key not in hinted:
                 hinted.add(key)
                 add_hint(var, value)
+
         for o, alts in enumerate(self.alts):
             chosen = solution.alternative[o]
             for a in alts:
