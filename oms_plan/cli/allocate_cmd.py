@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from oms_plan.cli.common import (
+    DatasetArg,
+    FormatOption,
+    PlanOutOption,
     TableFormatOption,
     console,
     fail_invalid,
     load_or_exit,
     write_tables_or_exit,
 )
-
-DatasetArg = Annotated[Path, typer.Argument(help="Dataset folder (dataset.toml + tables).")]
 
 
 class PolicyOption(StrEnum):
@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def allocate(
         dataset: DatasetArg,
-        out: Annotated[Path, typer.Option("--out", help="Folder for the plan tables.")],
+        out: PlanOutOption,
         policy: Annotated[
             PolicyOption, typer.Option("--policy", help="How scarce stock is shared.")
         ] = PolicyOption.strict_priority,
@@ -68,9 +68,7 @@ def register(app: typer.Typer) -> None:
                 "(repeatable).",
             ),
         ] = None,
-        fmt: Annotated[
-            TableFormatOption, typer.Option("--format", help="Table format.")
-        ] = TableFormatOption.csv,
+        fmt: FormatOption = TableFormatOption.csv,
     ) -> None:
         """Allocate stock and scheduled receipts: write promises, exceptions, kpis."""
         from oms_plan.allocate import allocate_stock

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -29,6 +30,12 @@ class TableFormatOption(StrEnum):
 
     csv = "csv"
     parquet = "parquet"
+
+
+#: Parameter types every command that reads a dataset and writes plan tables shares.
+DatasetArg = Annotated[Path, typer.Argument(help="Dataset folder (dataset.toml + tables).")]
+PlanOutOption = Annotated[Path, typer.Option("--out", help="Folder for the plan tables.")]
+FormatOption = Annotated[TableFormatOption, typer.Option("--format", help="Table format.")]
 
 
 def print_issues(issues: tuple[Issue, ...] | list[Issue], *, limit: int = 200) -> None:

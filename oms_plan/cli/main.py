@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,6 +17,7 @@ from oms_plan.cli import (
 )
 from oms_plan.cli.common import (
     EXIT_INVALID,
+    DatasetArg,
     console,
     out_console,
     print_issues,
@@ -32,8 +32,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-DatasetArg = Annotated[Path, typer.Argument(help="Dataset folder (dataset.toml + tables).")]
 
 
 @app.command()

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from oms_plan.cli.common import (
+    DatasetArg,
+    FormatOption,
+    PlanOutOption,
     TableFormatOption,
     console,
     load_or_exit,
     out_console,
     write_tables_or_exit,
 )
-
-DatasetArg = Annotated[Path, typer.Argument(help="Dataset folder (dataset.toml + tables).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -24,10 +24,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def mrp(
         dataset: DatasetArg,
-        out: Annotated[Path, typer.Option("--out", help="Folder for the plan tables.")],
-        fmt: Annotated[
-            TableFormatOption, typer.Option("--format", help="Table format.")
-        ] = TableFormatOption.csv,
+        out: PlanOutOption,
+        fmt: FormatOption = TableFormatOption.csv,
         reschedule_days: Annotated[
             int,
             typer.Option(

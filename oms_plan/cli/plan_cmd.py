@@ -5,13 +5,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from oms_plan.cli.common import (
+    DatasetArg,
+    FormatOption,
+    PlanOutOption,
     TableFormatOption,
     console,
     fail_invalid,
@@ -60,8 +62,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command("plan")
     def plan_command(
-        dataset: Annotated[Path, typer.Argument(help="Dataset folder.")],
-        out: Annotated[Path, typer.Option("--out", help="Folder for the plan tables.")],
+        dataset: DatasetArg,
+        out: PlanOutOption,
         policy: Annotated[
             str, typer.Option(help="Allocation policy: strict_priority, weighted, fair_share.")
         ] = "strict_priority",
@@ -95,9 +97,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         seed: Annotated[int, typer.Option(help="Random seed of the scheduler.")] = 0,
         verify: Annotated[bool, typer.Option(help="Re-check every schedule.")] = False,
-        fmt: Annotated[
-            TableFormatOption, typer.Option("--format", help="Table format.")
-        ] = TableFormatOption.csv,
+        fmt: FormatOption = TableFormatOption.csv,
     ) -> None:
         """Replan the whole order book: promises, planned orders, pegging, schedule, KPIs."""
         from oms_plan.replan import plan

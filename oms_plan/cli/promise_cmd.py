@@ -14,6 +14,7 @@ import typer
 
 from oms_plan.cli.common import (
     EXIT_INVALID,
+    DatasetArg,
     TableFormatOption,
     console,
     fail_invalid,
@@ -23,8 +24,6 @@ from oms_plan.cli.common import (
     write_tables_or_exit,
 )
 from oms_plan.errors import DatasetError, Issue, PlanningError
-
-DatasetArg = Annotated[Path, typer.Argument(help="Dataset folder (dataset.toml + tables).")]
 
 
 def register(app: typer.Typer) -> None:

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from oms_plan.cli.common import (
     EXIT_INVALID,
+    DatasetArg,
+    FormatOption,
+    PlanOutOption,
     TableFormatOption,
     console,
     load_or_exit,
     out_console,
     write_tables_or_exit,
 )
-
-DatasetArg = Annotated[Path, typer.Argument(help="Dataset folder (dataset.toml + tables).")]
 
 
 class SolverOption(StrEnum):
@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def schedule(
         dataset: DatasetArg,
-        out: Annotated[Path, typer.Option("--out", help="Folder for the plan tables.")],
+        out: PlanOutOption,
         time_limit: Annotated[
             float, typer.Option("--time-limit", help="Seconds for the solve.", min=0.01)
         ] = 10.0,
@@ -58,9 +58,7 @@ def register(app: typer.Typer) -> None:
         verify: Annotated[
             bool, typer.Option("--verify", help="Check the schedule independently.")
         ] = False,
-        fmt: Annotated[
-            TableFormatOption, typer.Option("--format", help="Table format.")
-        ] = TableFormatOption.csv,
+        fmt: FormatOption = TableFormatOption.csv,
     ) -> None:
         """Schedule the open manufacturing orders of DATASET; write schedule, kpis, exceptions."""
         from oms_plan.schedule import schedule_orders
