@@ -28,7 +28,7 @@ from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 from oms_plan.mrp import plan_materials
 from oms_plan.outputs import kpis_frame, output_frame
-from oms_plan.replan.decompose import item_groups, split
+from oms_plan.replan.decompose import split
 from oms_plan.replan.kpis import service_kpis, utilisation, worst
 from oms_plan.replan.result import PLAN_TABLES, Plan
 from oms_plan.results import SolverStats
@@ -40,6 +40,8 @@ log = logging.getLogger("oms_plan")
 Progress = Callable[[str, int, int], None]
 
 STAGES = ("allocate", "mrp", "schedule")
+#: Parts when an executor is given and ``parts`` is not: one per item group, at most this.
+MAX_DEFAULT_PARTS = 16
 _DEFAULT_PRIORITY = 3
 
 
@@ -138,7 +140,8 @@ def plan(
         raise PlanningError(f"parts must be ≥ 1, got {parts}")
     began = time.perf_counter()
     if parts is None:
-        parts = 1 if executor is None else min(16, len(item_groups(dataset)))
+        # partition() never makes more bins than there are item groups.
+        parts = 1 if executor is None else MAX_DEFAULT_PARTS
     pieces = split(dataset, parts)
     total = len(pieces) * len(STAGES)
     done = 0
