@@ -205,3 +205,9 @@ def test_cli_plan_rejects_bad_input(tmp_path: Path, tiny_path: Path) -> None:
     )
     assert workers.exit_code == 2
     assert "workers" in workers.output
+
+
+def test_executor_defaults_to_one_part_per_item_group() -> None:
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        result = plan(two_product_lines(), executor=executor, **FAST)
+    assert result.parts == 2
