@@ -14,6 +14,7 @@ from oms_plan.cli import (
     plan_cmd,
     promise_cmd,
     schedule_cmd,
+    serve_cmd,
 )
 from oms_plan.cli.common import (
     EXIT_INVALID,
@@ -98,6 +99,7 @@ for _module in (
     mrp_cmd,
     schedule_cmd,
     plan_cmd,
+    serve_cmd,
 ):
     _module.register(app)
 
