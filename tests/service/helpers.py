@@ -104,7 +104,8 @@ class Server:
         raise RuntimeError(f"server did not start:\n{self.log.read_text()}")
 
     def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers=self.headers, timeout=30, **kwargs)
+        kwargs.setdefault("timeout", 30)
+        return httpx.Client(base_url=self.url, headers=self.headers, **kwargs)
 
     def kill(self) -> None:
         """kill -9: no shutdown, no flush."""
