@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from oms_plan.cli.main import app
-from oms_plan.service import default_ledger, read_token
 from oms_plan.errors import PlanningError
+from oms_plan.service import default_ledger, read_token
 
 
 def serve(*args: str) -> tuple[int, str]:

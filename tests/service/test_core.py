@@ -197,7 +197,9 @@ def test_processes_sharing_a_ledger(dataset: Path, ledger_url: str, tmp_path: Pa
         b.close()
 
 
-def test_restart_on_a_new_dataset_is_a_reload(dataset: Path, ledger_url: str, tmp_path: Path) -> None:
+def test_restart_on_a_new_dataset_is_a_reload(
+    dataset: Path, ledger_url: str, tmp_path: Path
+) -> None:
     service = start(dataset, ledger_url)
     _, answer = service.reserve(widget(6, order="WEB-1", line="2"), None)
     service.close()

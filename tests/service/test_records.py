@@ -34,8 +34,14 @@ def test_round_trip_reserves_the_same(
 ) -> None:
     requested = SAMPLE.start + dt.timedelta(days=day)
     quote = Promiser(SAMPLE).promise(
-        item, quantity, region, requested, partial_ok=partial, max_days_late=late,
-        order="WEB-1", line="2",
+        item,
+        quantity,
+        region,
+        requested,
+        partial_ok=partial,
+        max_days_late=late,
+        order="WEB-1",
+        line="2",
     )
     record = json.loads(json.dumps(quote.to_record()))  # through JSON, as a ledger stores it
     back = Promise.from_dict(record)
