@@ -9,6 +9,7 @@ import typer
 
 from oms_plan.cli import (
     allocate_cmd,
+    compare_cmd,
     generate_cmd,
     mrp_cmd,
     plan_cmd,
@@ -99,6 +100,7 @@ for _module in (
     mrp_cmd,
     schedule_cmd,
     plan_cmd,
+    compare_cmd,
     serve_cmd,
 ):
     _module.register(app)
