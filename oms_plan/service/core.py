@@ -33,7 +33,8 @@ from oms_plan.service.adapter import PromiserAdapter, wholly_short
 from oms_plan.service.config import ServiceConfig
 from oms_plan.service.datasets import load_dataset
 from oms_plan.service.ledger import Event, Ledger, LedgerWrite, open_ledger
-from oms_plan.service.state import Entry, State, build_state
+from oms_plan.service.reserving import Batch, Queue, Ticket, finish
+from oms_plan.service.state import State, build_state
 
 log = logging.getLogger("oms_plan.service")
 
@@ -120,6 +121,7 @@ class PromiseService:
         self.ledger: Ledger = open_ledger(config.ledger)
         self._write = threading.Lock()  # one writer (or catch-up) at a time per process
         self._lock = threading.Lock()  # the promiser and the maps of the state
+        self._queue = Queue()  # reservations waiting for the write lock (group commit)
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
         self.error: str | None = None  # set when following a reload failed
@@ -223,6 +225,9 @@ class PromiseService:
     def reserve(self, body: Mapping[str, Any], key: str | None) -> tuple[int, dict[str, Any]]:
         """``POST /v1/reservations``: ``(201, answer)``, or ``(200, first answer)`` on a retry.
 
+        Requests that arrive while a commit is under way are committed together
+        (:mod:`oms_plan.service.reserving`); each is answered after its commit.
+
         Raises
         ------
         ServiceError
@@ -230,61 +235,98 @@ class PromiseService:
             promised (nothing is reserved), 503 when the ledger cannot commit.
 
         """
-        digest = request_fingerprint(body)
-        order, line = body.get("order"), body.get("line")
-        with self._write, self.ledger.write() as tx:
-            self._catch_up(tx)
-            state = self.state
-            if key is not None and key in state.keys:
-                first = state.entries[state.keys[key]]
-                if first.fingerprint != digest:
-                    raise invalid(
-                        "Idempotency-Key",
-                        f"key {key!r} was used for a different request (reservation "
-                        f"{first.id}); use a new key for a new request",
-                    )
-                return 200, first.answer()
-            self._check_ids(state, body)
-            if order is not None and line is not None:
-                self._check_line(state, str(order), str(line))
-            with self._lock:
-                quote = self._quote(state, body)
-                if wholly_short(quote):
-                    raise ServiceError(
-                        409,
-                        [FieldError("quantity", f"nothing can be promised ({quote.binding})")],
-                        {"promise": quote.to_dict()},
-                    )
-                promiser_id = state.adapter.reserve(quote)
-            entry = Entry(
-                id=new_reservation_id(),
-                promise=quote,
-                created=_now(),
-                order=None if order is None else str(order),
-                line=None if line is None else str(line),
-                idempotency_key=key,
-                fingerprint=digest,
-            )
-            try:
-                seq = tx.append(
-                    "reserve",
-                    reservation=entry.id,
-                    idempotency_key=key,
-                    payload={
-                        "promise": quote.to_record(),
-                        "request": dict(body),
-                        "fingerprint": digest,
-                    },
-                    created=entry.created,
-                )
-                tx.commit()
-            except BaseException:
+        ticket = Ticket(body, key, request_fingerprint(body))
+        self._queue.put(ticket)
+        while not ticket.done:
+            with self._write:
+                if not ticket.done:
+                    self._reserve_batch(self._queue.take())
+        return ticket.result()
+
+    def _reserve_batch(self, tickets: list[Ticket]) -> None:
+        """Decide ``tickets`` in order, commit the holds at once (caller holds the write lock)."""
+        try:
+            with self.ledger.write() as tx:
+                self._catch_up(tx)
+                state, batch = self.state, Batch()
+                for ticket in tickets:
+                    try:
+                        self._decide(state, batch, ticket)
+                    except Exception as exc:  # this request's answer; the others go on
+                        ticket.error = exc
+                made = [t for t in tickets if t.entry is not None]
+                try:
+                    seqs = [
+                        tx.append(
+                            "reserve",
+                            reservation=t.entry.id,
+                            idempotency_key=t.key,
+                            payload=t.record,
+                            created=t.entry.created,
+                        )
+                        for t in made
+                        if t.entry is not None
+                    ]
+                    if made:
+                        tx.commit()
+                except BaseException:
+                    with self._lock:
+                        for t in reversed(made):
+                            if t.promiser_id is not None:
+                                state.adapter.release(t.promiser_id)
+                    raise
                 with self._lock:
-                    state.adapter.release(promiser_id)
-                raise
-            with self._lock:
-                state.add(entry, seq, promiser_id)
-        return 201, entry.answer()
+                    finish(state, list(zip(made, seqs, strict=True)))
+            for ticket in tickets:
+                if ticket.same_as is not None:
+                    ticket.error = ticket.same_as.error
+                    ticket.status, ticket.answer = 200, ticket.same_as.answer
+        except BaseException as exc:  # the ledger failed: nobody of the batch is committed
+            for ticket in tickets:
+                if ticket.error is None and ticket.status == 0:
+                    ticket.error = exc
+        finally:
+            for ticket in tickets:
+                ticket.done = True
+
+    def _decide(self, state: State, batch: Batch, ticket: Ticket) -> None:
+        """Answer a retry, refuse bad input, or hold the quote of one ticket in memory."""
+        body, key, digest = ticket.body, ticket.key, ticket.digest
+        first = None
+        if key is not None:
+            earlier = batch.keys.get(key)
+            if earlier is not None and earlier.entry is not None:
+                first = earlier.entry
+                if first.fingerprint == digest:
+                    ticket.same_as = earlier  # answered once ``earlier`` is committed
+                    return
+            elif key in state.keys:
+                first = state.entries[state.keys[key]]
+                if first.fingerprint == digest:
+                    ticket.status, ticket.answer = 200, first.answer()
+                    return
+        if first is not None:
+            raise invalid(
+                "Idempotency-Key",
+                f"key {key!r} was used for a different request (reservation {first.id}); "
+                "use a new key for a new request",
+            )
+        self._check_ids(state, body)
+        order, line = body.get("order"), body.get("line")
+        if order is not None and line is not None:
+            self._check_line(state, str(order), str(line))
+            if (str(order), str(line)) in batch.lines:
+                raise invalid("line", f"order {order!r} line {line!r} is already being reserved")
+        with self._lock:
+            quote = self._quote(state, body)
+            if wholly_short(quote):
+                raise ServiceError(
+                    409,
+                    [FieldError("quantity", f"nothing can be promised ({quote.binding})")],
+                    {"promise": quote.to_dict()},
+                )
+            promiser_id = state.adapter.reserve(quote)
+        batch.new_entry(ticket, quote, promiser_id, new_reservation_id, _now())
 
     def release(self, reservation: str) -> dict[str, Any]:
         """``DELETE /v1/reservations/{id}``: the quantity is available again."""
