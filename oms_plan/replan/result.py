@@ -26,7 +26,7 @@ PLAN_TABLES = (
 
 @dataclass(frozen=True)
 class Plan:
-    """The outcome of :func:`oms_plan.replan`.
+    """The outcome of :func:`oms_plan.plan`, the nightly replan.
 
     Attributes
     ----------

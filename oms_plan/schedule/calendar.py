@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MINUTES_PER_DAY = 1440
-MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 
 #: One weekly shift: (weekday 0 = Monday … 6, start minute, end minute), end ≤ start = overnight.
 Shift = tuple[int, int, int]
@@ -50,11 +49,6 @@ class WorkingTime:
         cum_end = np.cumsum(lengths, dtype=np.int64)
         object.__setattr__(self, "cum_end", cum_end)
         object.__setattr__(self, "cum", cum_end - lengths)
-
-    @property
-    def num_stretches(self) -> int:
-        """Number of working stretches."""
-        return len(self.starts)
 
     @property
     def total(self) -> int:

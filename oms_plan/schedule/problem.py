@@ -177,11 +177,6 @@ class SchedulingProblem:
         )
         return bool(fams) and bool(matrix[np.ix_(fams, fams)].any())
 
-    def minute_label(self, minute: int) -> str:
-        """ISO time ``YYYY-MM-DDTHH:MM`` of ``minute`` from plan start."""
-        moment = dt.datetime.combine(self.start, dt.time()) + dt.timedelta(minutes=int(minute))
-        return moment.strftime("%Y-%m-%dT%H:%M")
-
     # -- construction ---------------------------------------------------------------------
     @classmethod
     def from_dataset(
