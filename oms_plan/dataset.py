@@ -15,6 +15,7 @@ import pandas as pd
 from oms_plan.errors import Issue
 from oms_plan.schema import TABLE_ORDER, TABLES
 from oms_plan.settings import PlanSettings
+from oms_plan.validation import CheckedTables, check_source
 
 TableFormat = Literal["csv", "parquet"]
 
@@ -241,14 +242,12 @@ class Dataset:
     @classmethod
     def from_json(cls, text: str) -> Dataset:
         """Rebuild a dataset written by :meth:`to_json` (validated again)."""
-        from oms_plan.loading import load
-
         payload = json.loads(text)
         frames = {
             name: pd.DataFrame.from_records(rows) if rows else _empty(name)
             for name, rows in payload["tables"].items()
         }
-        return load(frames, settings=payload["settings"])
+        return cls.from_checked(check_source(frames, settings=payload["settings"]))
 
     def replace(self, *, settings: PlanSettings | None = None, **tables: pd.DataFrame) -> Dataset:
         """Return a validated copy with some tables (or the settings) replaced.
@@ -261,11 +260,33 @@ class Dataset:
         unknown = set(tables) - set(TABLE_ORDER)
         if unknown:
             raise KeyError(f"unknown table(s) {', '.join(sorted(unknown))}")
-        from oms_plan.loading import load
-
         frames = {name: self._tables[name] for name in TABLE_ORDER}
         frames.update(tables)
-        return load(frames, settings=settings or self.settings)
+        return Dataset.from_checked(check_source(frames, settings=settings or self.settings))
+
+    @classmethod
+    def from_checked(cls, checked: CheckedTables) -> Dataset:
+        """The dataset of a checked source (what :func:`oms_plan.load` returns).
+
+        Parameters
+        ----------
+        checked
+            The answer of :func:`oms_plan.validation.check_source`.
+
+        Returns
+        -------
+        Dataset
+            The typed tables, the ship-from rule and the warnings.
+
+        Raises
+        ------
+        DatasetError
+            When ``checked`` has errors or no settings, listing every problem.
+
+        """
+        checked.raise_for_errors()
+        assert checked.settings is not None  # raise_for_errors: ok means settings are set
+        return cls(checked.settings, checked.tables, checked.shipping, checked.warnings)
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{n}={c}" for n, c in self.num_rows().items() if c)
