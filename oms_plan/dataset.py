@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
@@ -16,8 +16,7 @@ from oms_plan.errors import Issue
 from oms_plan.schema import TABLE_ORDER, TABLES
 from oms_plan.settings import PlanSettings
 from oms_plan.validation import CheckedTables, check_source
-
-TableFormat = Literal["csv", "parquet"]
+from oms_plan.writing import TableFormat, frame_to_records, write_tables
 
 
 @dataclass(frozen=True, eq=False)
@@ -221,8 +220,6 @@ class Dataset:
 
     def write(self, path: str | Path, *, format: TableFormat = "csv") -> Path:
         """Write the dataset as a folder (``dataset.toml`` plus one file per non-empty table)."""
-        from oms_plan.writing import write_tables
-
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "dataset.toml").write_text(self.settings.to_toml(), encoding="utf-8")
@@ -232,8 +229,6 @@ class Dataset:
 
     def to_json(self) -> str:
         """Serialize to JSON: settings plus every table as a list of records."""
-        from oms_plan.writing import frame_to_records
-
         payload: dict[str, Any] = {"settings": self.settings.to_dict(), "tables": {}}
         for name in TABLE_ORDER:
             payload["tables"][name] = frame_to_records(self._tables[name], TABLES.get(name))

@@ -29,7 +29,7 @@ MAX_WINDOW = 4 * 366 * MINUTES_PER_DAY
 #: Value of a duration or changeover in minutes that CP-SAT handles comfortably.
 MAX_MINUTES = 2**40
 
-Weights = Mapping[int, int] | Callable[[int], int]
+OrderWeights = Mapping[int, int] | Callable[[int], int]
 
 
 def default_weight(priority: int) -> int:
@@ -184,7 +184,7 @@ class SchedulingProblem:
         dataset: Dataset,
         *,
         orders: pd.DataFrame | None = None,
-        weights: Weights | None = None,
+        weights: OrderWeights | None = None,
     ) -> SchedulingProblem:
         """Build the problem of scheduling a dataset's open manufacturing orders.
 
@@ -222,7 +222,7 @@ class SchedulingProblem:
 class _Builder:
     """Turns a dataset into a :class:`SchedulingProblem` (one pass, all problems at once)."""
 
-    def __init__(self, ds: Dataset, weights: Weights | None) -> None:
+    def __init__(self, ds: Dataset, weights: OrderWeights | None) -> None:
         self.ds = ds
         self.weights = weights
         self.diagnostics: list[PlanException] = []
