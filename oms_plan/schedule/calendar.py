@@ -51,6 +51,11 @@ class WorkingTime:
         object.__setattr__(self, "cum", cum_end - lengths)
 
     @property
+    def num_stretches(self) -> int:
+        """Number of working stretches."""
+        return len(self.starts)
+
+    @property
     def total(self) -> int:
         """Working minutes in ``[0, horizon)``."""
         return int(self.cum_end[-1]) if len(self.cum_end) else 0
