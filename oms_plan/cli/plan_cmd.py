@@ -90,7 +90,11 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(help="Parallel processes (parts run side by side).")
         ] = 1,
         parts: Annotated[
-            int | None, typer.Option(help="Split into this many parts (default: by workers).")
+            int | None,
+            typer.Option(
+                help="Split into at most this many parts (default: one per independent item "
+                "group, at most 16; the same for any --workers)."
+            ),
         ] = None,
         dask: Annotated[
             str | None,
@@ -134,7 +138,8 @@ def register(app: typer.Typer) -> None:
             except DatasetError as exc:
                 print_issues(exc.issues)
                 raise typer.Exit(EXIT_INVALID) from None
-        split_into = parts if parts is not None else (workers if workers > 1 or dask else 1)
+        # The parts never depend on --workers or --dask: the plan is the same wherever it runs.
+        split_into = parts
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),

@@ -30,6 +30,7 @@ from oms_plan.allocate import allocate_stock
 from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 from oms_plan.mrp import plan_materials
+from oms_plan.outputs import kpis_frame
 from oms_plan.replan.previous import (
     PreviousLike,
     allocation_stamp,
@@ -46,6 +47,7 @@ from oms_plan.replan.previous import (
 )
 from oms_plan.replan.repair import repair
 from oms_plan.replan.result import Plan
+from oms_plan.replan.setaside import short_lines
 from oms_plan.results import SolverStats, SolveStatus
 from oms_plan.schedule import schedule_orders
 from oms_plan.schedule.problem import SchedulingProblem
@@ -164,7 +166,8 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
 
     # 1. allocate
     allocation_key = allocation_stamp(dataset, options)
-    if stamps.get("input_allocation") == allocation_key:
+    allocation_reused = stamps.get("input_allocation") == allocation_key
+    if allocation_reused:
         promises = previous.tables["promises"]
         allocation_exceptions = _previous_exceptions(previous, "allocate")
         stats["allocate"] = _kept_stats(previous, "allocation")
@@ -213,7 +216,9 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
     # 3. schedule
     make = _make_orders(dataset, planned, pegging)
     schedule_key = schedule_stamp(dataset, make, options)
-    if stamps.get("input_schedule") == schedule_key:
+    schedule_reused = stamps.get("input_schedule") == schedule_key
+    schedule: ScheduleResult | None = None
+    if schedule_reused:
         schedule_table = previous.tables["schedule"]
         schedule_exceptions = _previous_exceptions(previous, "schedule")
         stats["schedule"] = _kept_stats(previous, "schedule")
@@ -225,6 +230,11 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
         }
         late = kpis.loc[kpis["kpi"] == "manufacturing_orders_late", "value"]
         schedule_kpis["late_orders"] = int(float(str(late.iloc[0]))) if len(late) else 0
+        if not allocation_reused:
+            # The previous promises had the set-aside orders' lines short; the new ones not.
+            problem = SchedulingProblem.from_dataset(dataset, orders=make if len(make) else None)
+            aside = {a.order: a.workstation for a in problem.set_aside}
+            promises = short_lines(promises, pegging, aside)
     else:
         schedule = _schedule(dataset, make, previous.tables["schedule"], options)
         frames = schedule.to_frames()
@@ -232,6 +242,8 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
         schedule_exceptions = pipeline._tagged(frames["exceptions"], "schedule")
         stats["schedule"] = schedule.stats
         schedule_kpis = {**schedule.kpis(), "late_orders": len(schedule.late_orders)}
+        aside = {a.order: a.workstation for a in schedule.set_aside}
+        promises = short_lines(promises, pegging, aside)
     tick("schedule", 3)
 
     tables = {
@@ -254,9 +266,41 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
         stats=stats,
         schedule_kpis=schedule_kpis,
         stages=pipeline.STAGES,
+        schedule_parts=() if schedule is None else schedule.parts,
+        set_aside=0 if schedule is None else len(schedule.set_aside),
+        fallback=False if schedule is None else schedule.fallback,
     )
-    result = pipeline._merge(dataset, [outcome], 1, time.perf_counter() - began)
+    result = pipeline._merge(dataset, [outcome], 1, time.perf_counter() - began, options)
+    if schedule_reused:
+        result = _with_schedule_kpis(result, previous)
     return stamped(result, {"input_allocation": allocation_key, "input_schedule": schedule_key})
+
+
+def _schedule_kpi(name: str) -> bool:
+    return name.startswith(("schedule_", "utilisation:")) or name in (
+        "bottleneck",
+        "scheduled_orders",
+        "manufacturing_orders_late",
+    )
+
+
+def _with_schedule_kpis(result: Plan, previous: Plan) -> Plan:
+    """``result`` with the schedule's KPIs as the previous plan reported them (kept whole)."""
+    kpis = result.tables["kpis"]
+    values = dict(zip(kpis["kpi"], kpis["value"], strict=True))
+    before = previous.tables["kpis"]
+    known = {str(k) for k in before["kpi"]}
+    for name, value in zip(before["kpi"], before["value"], strict=True):
+        if _schedule_kpi(str(name)):
+            values[str(name)] = value
+    for name in [k for k in values if _schedule_kpi(k) and k not in known]:
+        del values[name]
+    return Plan(
+        tables={**result.tables, "kpis": kpis_frame(values)},
+        stats=result.stats,
+        parts=result.parts,
+        runtime=result.runtime,
+    )
 
 
 def _schedule(
