@@ -13,6 +13,7 @@ at once (:class:`LinesError`, one :class:`~oms_plan.errors.Issue` per cell).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -182,10 +183,7 @@ def _checked(
 ) -> tuple[Request | None, list[tuple[str, str]]]:
     """The request, or ``None`` and its problems as ``(column, message)``."""
     problems: list[tuple[str, str]] = []
-
-    def problem(column: str, message: str) -> None:
-        problems.append((column, message))
-
+    problem = _Problems(problems)
     if not isinstance(item, str) or item not in rules.integral:
         problem("item", f"unknown item {item!r}")
     integral = isinstance(item, str) and rules.integral.get(item, False)
@@ -197,8 +195,13 @@ def _checked(
     low = _number(min_shipment, "min_shipment", integral, item, problem, positive=False)
     most = _count(max_shipments, "max_shipments", 1, MAX_MAGNITUDE, problem)
     late = _count(max_days_late, "max_days_late", 0, MAX_DAYS, problem)
-    partial = _flag(partial_ok, "partial_ok", problem)
-    more = _flag(replenish, "replenish", problem)
+    # The usual values first: this runs for every promise.
+    partial = partial_ok if partial_ok is True or partial_ok is False else None
+    if partial is None:
+        partial = _flag(partial_ok, "partial_ok", problem)
+    more = replenish if replenish is True or replenish is False else None
+    if more is None:
+        more = _flag(replenish, "replenish", problem)
     requested = _date(requested_date, problem)
     if problems or qty is None or low is None or requested is None:
         return None, problems
@@ -224,6 +227,18 @@ def _checked(
     )
 
 
+class _Problems:
+    """Collects ``(column, message)`` problems; called as ``problem(column, message)``."""
+
+    __slots__ = ("found",)
+
+    def __init__(self, found: list[tuple[str, str]]) -> None:
+        self.found = found
+
+    def __call__(self, column: str, message: str) -> None:
+        self.found.append((column, message))
+
+
 def _number(
     value: object,
     name: str,
@@ -234,6 +249,13 @@ def _number(
     positive: bool,
 ) -> float | None:
     """A quantity as the loader reads it: a finite number in range, whole for integral items."""
+    kind = type(value)
+    if (kind is float or kind is int) and 0 < value <= MAX_MAGNITUDE:  # type: ignore[operator]
+        number = float(value)  # type: ignore[arg-type]
+        if integral and not number.is_integer():
+            problem(name, f"{name} {number:g} is not a whole number, but item {item!r} is integral")
+            return None
+        return number
     if isinstance(value, bool | np.bool_):
         problem(name, f"{name} {value!r} is not a number")
         return None
@@ -308,21 +330,14 @@ def as_date(value: object) -> dt.date:
 
     """
     date: dt.date | None = None
-    if value is pd.NaT or value is None:
+    if isinstance(value, str):
+        date = _parse_date(value)
+    elif value is pd.NaT or value is None:
         date = None
     elif isinstance(value, dt.datetime):
         date = value.date()
     elif isinstance(value, dt.date):
         date = value
-    elif isinstance(value, str):
-        text = value.strip()
-        try:
-            parsed = dt.date.fromisoformat(text)
-        except ValueError:
-            parsed = None
-        # fromisoformat also reads 20261220 and 2026-W51-7: only the canonical form counts.
-        if parsed is not None and parsed.isoformat() == text:
-            date = parsed
     elif isinstance(value, np.datetime64) and not np.isnat(value):
         date = pd.Timestamp(value).date()
     if date is None:
@@ -330,6 +345,21 @@ def as_date(value: object) -> dt.date:
     if not _EARLIEST <= date <= _LATEST:
         raise PlanningError(f"requested date {date} is outside {EARLIEST_DATE} .. {LATEST_DATE}")
     return date
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_date(value: str) -> dt.date | None:
+    """``YYYY-MM-DD`` (surrounding blanks allowed) as a date; anything else ``None``.
+
+    Cached: requests repeat the same few hundred dates.
+    """
+    text = value.strip()
+    try:
+        parsed = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    # fromisoformat also reads 20261220 and 2026-W51-7: only the canonical form counts.
+    return parsed if parsed.isoformat() == text else None
 
 
 # -- a batch of lines ------------------------------------------------------------------------
@@ -392,8 +422,6 @@ def requests_from_rows(
         missing = [c for c in _REQUIRED if not present(row.get(c))]
         for column in missing:
             add(column, f"missing {column}")
-        if missing:
-            continue
 
         def opt(name: str, default: object, row: Mapping[str, Any] = row) -> object:
             value = row.get(name)
@@ -403,10 +431,10 @@ def requests_from_rows(
         req, problems = _checked(
             rules,
             routes_for,
-            _text(row["item"]),
-            row["quantity"],
-            _text(row["ship_to"]),
-            row["requested_date"],
+            _text(row.get("item")),
+            row.get("quantity"),
+            _text(row.get("ship_to")),
+            row.get("requested_date"),
             partial_ok=opt("partial_ok", True),
             max_shipments=opt("max_shipments", None),
             min_shipment=opt("min_shipment", 0.0),
@@ -417,10 +445,11 @@ def requests_from_rows(
             line=line,
         )
         for column, message in problems:
-            add(column, message)
+            if column not in missing:  # reported as missing already
+                add(column, message)
         if present(row.get("ship_complete")):
             _flag(row["ship_complete"], "ship_complete", add)
-        if req is not None:
+        if req is not None and not missing:
             requests.append(req)
     if issues:
         raise LinesError(issues)

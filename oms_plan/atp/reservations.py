@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import uuid
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from oms_plan.atp.ledger import EPS
 from oms_plan.atp.types import DuplicateReservationError, Promise
 from oms_plan.errors import PlanningError
+from oms_plan.schema import MAX_MAGNITUDE as MAX_QUANTITY
 
 _KINDS = frozenset({"direct", "transfer", "replenishment"})
 
@@ -29,8 +30,8 @@ class Reservation:
     Attributes
     ----------
     id
-        The reservation id: ``"R-"`` and the 32 hex digits of a random UUID, unique across
-        promisers, processes and restarts.
+        The reservation id: ``"R-"`` and 32 random hex digits (128 bits, as a UUID4),
+        unique across promisers, processes and restarts.
     promise
         The promise reserved.
     legs
@@ -47,8 +48,12 @@ class Reservation:
 
 
 def new_reservation_id() -> str:
-    """A fresh reservation id (``"R-"`` + 32 hex digits of a UUID4)."""
-    return "R-" + uuid.uuid4().hex
+    """A fresh reservation id: ``"R-"`` and 128 random bits as 32 hex digits.
+
+    As unique as a UUID4 (the same random bits, without the version digits), and several
+    times cheaper to make than ``uuid.uuid4().hex``.
+    """
+    return "R-" + os.urandom(16).hex()
 
 
 def checked_shipments(promise: object, integral: Mapping[str, bool]) -> Promise:
@@ -80,20 +85,34 @@ def checked_shipments(promise: object, integral: Mapping[str, bool]) -> Promise:
     if not isinstance(item, str) or item not in integral:
         raise PlanningError(f"cannot reserve a promise of unknown item {item!r}")
     whole = integral[item]
-    quantity = _positive(promise.quantity, f"the promise of {item!r}: quantity")
+    quantity = promise.quantity
+    if type(quantity) is not float or not 0 < quantity <= MAX_QUANTITY:
+        quantity = _positive(quantity, f"the promise of {item!r}: quantity")
     total = 0.0
+    date = dt.date
     for n, s in enumerate(promise.shipments, start=1):
-        where = f"the promise of {item!r}: shipment {n}"
-        q = _positive(s.quantity, f"{where} quantity")
-        if whole and not q.is_integer():
-            raise PlanningError(f"{where} quantity {q:g} is not whole, but {item!r} is integral")
+        q = s.quantity
+        # Quotes made here hold floats or ints in range: one comparison; anything else is
+        # converted and checked with a message.
+        if (type(q) is not float and type(q) is not int) or not 0 < q <= MAX_QUANTITY:
+            q = _positive(q, f"the promise of {item!r}: shipment {n} quantity")
+        if whole and q != int(q):
+            raise PlanningError(
+                f"the promise of {item!r}: shipment {n} quantity {q:g} is not whole, but "
+                f"{item!r} is integral"
+            )
         if s.kind not in _KINDS:
-            raise PlanningError(f"{where} has an unknown kind {s.kind!r}")
-        for name in ("ship_date", "delivery_date"):
-            if not isinstance(getattr(s, name), dt.date):
-                raise PlanningError(f"{where} has no {name}")
-        if s.source_date is not None and not isinstance(s.source_date, dt.date):
-            raise PlanningError(f"{where} source_date {s.source_date!r} is not a date")
+            raise PlanningError(
+                f"the promise of {item!r}: shipment {n} has an unknown kind {s.kind!r}"
+            )
+        if not (
+            isinstance(s.ship_date, date)
+            and isinstance(s.delivery_date, date)
+            and (s.source_date is None or isinstance(s.source_date, date))
+        ):
+            raise PlanningError(
+                f"the promise of {item!r}: shipment {n} has a date that is not a date"
+            )
         total += q
     if total > quantity + EPS * max(1.0, quantity):
         raise PlanningError(
@@ -103,12 +122,15 @@ def checked_shipments(promise: object, integral: Mapping[str, bool]) -> Promise:
 
 
 def _positive(value: object, what: str) -> float:
+    """``value`` as a positive finite float, else a PlanningError naming ``what``."""
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
         raise PlanningError(f"{what} {value!r} is not a number") from None
     if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
         raise PlanningError(f"{what} must be a positive finite number, got {value!r}")
+    if number > MAX_QUANTITY:
+        raise PlanningError(f"{what} {number:g} is larger than {MAX_QUANTITY:g}")
     return number
 
 
