@@ -30,7 +30,7 @@ PLAN_TABLES = (
 
 @dataclass(frozen=True)
 class Plan:
-    """The outcome of :func:`oms_plan.replan`.
+    """The outcome of :func:`oms_plan.plan`, the nightly replan.
 
     Attributes
     ----------
