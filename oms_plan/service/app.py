@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from oms_plan.service import http
+import oms_plan.service.http as http
 from oms_plan.service.config import ServiceConfig
 from oms_plan.service.core import PromiseService, ServiceError
 from oms_plan.service.ledger import LedgerError
