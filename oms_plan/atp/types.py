@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
+import os
 import typing
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -24,6 +27,32 @@ class QuoteExpiredError(PlanningError):
 
 class UnknownReservationError(PlanningError):
     """A reservation id that this promiser never issued, or one already released."""
+
+
+class DuplicateReservationError(PlanningError):
+    """A quote already reserved (and not released) was reserved again without its key."""
+
+
+# Quote ids: a random prefix per process and a counter (a UUID per quote would cost more
+# than the rest of a quick promise). A forked child draws a new prefix, so ids made in
+# worker processes never collide with each other or with the parent's.
+_QUOTE_PREFIX = uuid.uuid4().hex[:16]
+_QUOTE_COUNTER = itertools.count(1)
+
+
+def _new_quote_prefix() -> None:
+    global _QUOTE_PREFIX, _QUOTE_COUNTER
+    _QUOTE_PREFIX = uuid.uuid4().hex[:16]
+    _QUOTE_COUNTER = itertools.count(1)
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_new_quote_prefix)
+
+
+def new_quote_id() -> str:
+    """A quote id unique across promisers and processes (``"Q-"`` + hex digits)."""
+    return f"Q-{_QUOTE_PREFIX}{next(_QUOTE_COUNTER):x}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +151,10 @@ class Promise:
         allowed lateness) or ``transit``/``lead_time`` (no route reaches the region in time).
     order, line
         The order line promised, when known (batch promising and ``promise_order``).
+    quote_id
+        Identifies this quote (``None`` for a promise built by hand): a quote held by a
+        reservation cannot be reserved again until it is released. Not compared: two quotes
+        with the same content are equal.
 
     """
 
@@ -135,6 +168,7 @@ class Promise:
     short_binding: str | None = None
     order: str | None = None
     line: str | None = None
+    quote_id: str | None = field(default=None, repr=False, compare=False)
     # (buffer, day, quantity) per ATP leg and the ledger identity; for reserve().
     _legs: tuple[tuple[int, int, float], ...] = field(default=(), repr=False, compare=False)
     _ledger: int = field(default=0, repr=False, compare=False)
