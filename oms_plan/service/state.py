@@ -17,7 +17,7 @@ from typing import Any, Literal
 from oms_plan.atp import Promise
 from oms_plan.errors import PlanningError
 from oms_plan.service.adapter import PromiserAdapter
-from oms_plan.service.ledger import Event
+from oms_plan.service.ledger import Event, LedgerError
 
 log = logging.getLogger("oms_plan.service")
 
@@ -196,9 +196,13 @@ def entry_of(ev: Event) -> Entry:
     payload: Mapping[str, Any] = ev.payload
     request: Mapping[str, Any] = payload.get("request") or {}
     assert ev.reservation is not None
+    try:
+        promise = Promise.from_dict(payload.get("promise"))  # type: ignore[arg-type]
+    except PlanningError as exc:
+        raise LedgerError(f"ledger event {ev.seq} ({ev.reservation}): {exc}") from None
     return Entry(
         id=ev.reservation,
-        promise=Promise.from_dict(payload["promise"]),
+        promise=promise,
         created=ev.created,
         order=_text(request.get("order")),
         line=_text(request.get("line")),
