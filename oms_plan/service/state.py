@@ -35,7 +35,7 @@ class Entry:
     promise
         The quote reserved (rebuilt from the ledger's record).
     created
-        When it was committed (ISO 8601, UTC).
+        When it was made (ISO 8601, UTC; it is durable once answered).
     order, line
         The order line it is for, when the client said.
     idempotency_key, fingerprint
