@@ -9,11 +9,13 @@ import typer
 
 from oms_plan.cli import (
     allocate_cmd,
+    compare_cmd,
     generate_cmd,
     mrp_cmd,
     plan_cmd,
     promise_cmd,
     schedule_cmd,
+    serve_cmd,
 )
 from oms_plan.cli.common import (
     EXIT_INVALID,
@@ -98,6 +100,8 @@ for _module in (
     mrp_cmd,
     schedule_cmd,
     plan_cmd,
+    compare_cmd,
+    serve_cmd,
 ):
     _module.register(app)
 

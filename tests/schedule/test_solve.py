@@ -258,7 +258,15 @@ def test_result_round_trips_and_tables(tiny: Dataset) -> None:
     assert back.to_frame().equals(r.to_frame())
     assert pickle.loads(pickle.dumps(r)).to_frame().equals(r.to_frame())
     frames = r.to_frames()
-    assert set(frames) == {"schedule", "kpis", "exceptions", "orders", "utilisation"}
+    assert set(frames) == {
+        "schedule",
+        "kpis",
+        "exceptions",
+        "orders",
+        "utilisation",
+        "parts",
+        "set_aside",
+    }
     kpis = dict(zip(frames["kpis"]["kpi"], frames["kpis"]["value"], strict=True))
     assert kpis["solver_status"] == "optimal"
     assert kpis["bottleneck"] == r.bottleneck == "WELD"
@@ -292,6 +300,7 @@ def test_plot_filters_workstations_and_window(tiny: Dataset) -> None:
         and op.start < ((first_day - r.start).days + 1) * 1440
     ]
     assert len(ax.patches) == len(in_day)
+    ax = r.plot(window=(first_day, first_day), dates=False)
     assert ax.get_xlim() == ((first_day - r.start).days * 24, ((first_day - r.start).days + 1) * 24)
     with pytest.raises(ValueError, match="workstation"):
         r.plot(workstations=["NOPE"])
