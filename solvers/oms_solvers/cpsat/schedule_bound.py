@@ -19,8 +19,9 @@ shift calendars. This module adds that, in plain arithmetic:
   argument), and every real schedule is one of these. So
   ``Σ_{i∈S} ω_i T_i ≥ Σ_{o} ω_o (M_o^fast + p_o / 2 + q_o − due_o)``.
 
-Groups with disjoint order sets add up; the orders of no chosen group keep their
-per-order bound. The result is never below the per-order bound.
+A busy period of the fast schedule (all work released so far done) is a relaxation of its
+own orders. Periods with disjoint order sets add up; the orders of no chosen period keep
+their per-order bound, so the result is never below the per-order bound.
 """
 
 from __future__ import annotations
@@ -143,12 +144,27 @@ def _candidates(
     return jobs
 
 
+def _periods(
+    ids: list[int], terms: list[tuple[int, Fraction]], trivial: list[int]
+) -> list[tuple[Fraction, set[int]]]:
+    """Per busy period with a positive gain: (gain over the per-order bound, its orders)."""
+    periods: dict[int, tuple[Fraction, set[int]]] = {}
+    for i, (k, value) in zip(ids, terms, strict=True):
+        total, members = periods.get(k, (Fraction(0), set()))
+        periods[k] = (total + value - trivial[i], members | {i})
+    return [(gain, members) for _, (gain, members) in sorted(periods.items()) if gain > 0]
+
+
+#: Relaxations run per group while dropping jobs that lower the bound.
+MAX_ROUNDS = 20
+
+
 def capacity_bound(problem: SchedulingProblem, windows: Windows) -> int:
     """A lower bound of the weighted tardiness (≥ the per-order bound); see the module.
 
-    Per group, jobs whose term ``ω (M + p/2 − due')`` is negative are dropped and the
-    relaxation is run again (fewer jobs, no later completion), until every term counts:
-    then ``Σ ω T ≥ Σ ω (C − due')`` holds term by term for the jobs kept.
+    ``T ≥ C − due'`` holds for every job, early ones too (their term is negative), so any
+    set of jobs gives a bound; a job whose term lies below its own per-order bound is
+    dropped and the relaxation run again while that raises the group's bound.
     """
     orders = problem.orders
     trivial = [o.weight * t for o, t in zip(orders, windows.tardiness_bound, strict=True)]
@@ -156,26 +172,23 @@ def capacity_bound(problem: SchedulingProblem, windows: Windows) -> int:
     members: dict[int, list[int]] = defaultdict(list)
     for m, g in enumerate(group):
         members[g].append(m)
-    gains = []
+    gains: list[tuple[Fraction, int, int, set[int]]] = []
     for g, by_order in sorted(_candidates(problem, windows, group).items()):
         pieces = _capacity(problem, members[g])
         ids = sorted(by_order)
-        while ids:
+        best: list[tuple[Fraction, set[int]]] = []
+        for _ in range(MAX_ROUNDS):
             terms = _fast_machine([by_order[i] for i in ids], pieces)
             if terms is None:
-                ids = []
                 break
-            keep = [i for i, (_, value) in zip(ids, terms, strict=True) if value >= 0]
-            if len(keep) == len(ids):
+            found = _periods(ids, terms, trivial)
+            if sum(x for x, _ in found) > sum(x for x, _ in best):
+                best = found
+            worst = min(range(len(ids)), key=lambda k: (terms[k][1] - trivial[ids[k]], ids[k]))
+            if terms[worst][1] - trivial[ids[worst]] >= 0 or len(ids) == 1:
                 break
-            ids = keep
-        if not ids or terms is None:
-            continue
-        periods: dict[int, tuple[Fraction, set[int]]] = {}
-        for i, (k, value) in zip(ids, terms, strict=True):
-            total, period_ids = periods.get(k, (Fraction(0), set()))
-            periods[k] = (total + value - trivial[i], period_ids | {i})
-        gains += [(gain, g, k, kept) for k, (gain, kept) in periods.items() if gain > 0]
+            ids = ids[:worst] + ids[worst + 1 :]
+        gains += [(gain, g, k, kept) for k, (gain, kept) in enumerate(best)]
     gains.sort(key=lambda x: (-x[0], x[1], x[2]))
     used: set[int] = set()
     extra = Fraction(0)
