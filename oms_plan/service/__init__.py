@@ -7,7 +7,8 @@ front of it. Needs the ``service`` extra: ``pip install "oms-plan[service]"``.
 
 from oms_plan.service.config import ServiceConfig, default_ledger, read_token
 from oms_plan.service.core import PromiseService, ServiceError
-from oms_plan.service.ledger import Event, Ledger, LedgerError, open_ledger
+from oms_plan.service.ledger import Event, Ledger, LedgerError
+from oms_plan.service.ledger_url import open_ledger
 
 __all__ = [
     "Event",

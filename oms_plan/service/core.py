@@ -32,7 +32,8 @@ from oms_plan.errors import DatasetError, PlanningError
 from oms_plan.service.adapter import PromiserAdapter, wholly_short
 from oms_plan.service.config import ServiceConfig
 from oms_plan.service.datasets import load_dataset
-from oms_plan.service.ledger import Event, Ledger, LedgerWrite, open_ledger
+from oms_plan.service.ledger import Event, Ledger, LedgerWrite
+from oms_plan.service.ledger_url import open_ledger
 from oms_plan.service.reserving import Batch, Queue, Ticket, finish
 from oms_plan.service.state import State, build_state
 
@@ -215,6 +216,11 @@ class PromiseService:
         self.sync()
         with self._lock:
             return {"status": "ok", "reservations": self.state.count("held")}
+
+    def held(self) -> int:
+        """Reservations held, as this process last saw the ledger (no catching up)."""
+        with self._lock:
+            return self.state.count("held")
 
     def sync(self) -> None:
         """Apply what other processes committed to the ledger (reads that must be current)."""
