@@ -1,10 +1,16 @@
-"""Solve outcomes as data: status, objective, bound, gap, runtime."""
+"""Solve outcomes as data: status, objective, bound, gap, runtime, and a back-end's answer."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import Generic, TypeVar
+
+#: What a back-end found (allocation: flows per option; scheduling: a schedule or ``None``).
+SolutionT = TypeVar("SolutionT")
+#: The outcome of one lexicographic stage of the back-end's problem kind.
+StageT = TypeVar("StageT")
 
 
 class SolveStatus(StrEnum):
@@ -60,3 +66,26 @@ class SolverStats:
         out["status"] = self.status.value
         out["gap"] = self.gap
         return out
+
+
+@dataclass(frozen=True, eq=False)
+class BackendOutcome(Generic[SolutionT, StageT]):
+    """What every solver back-end returns, whatever its problem kind.
+
+    Attributes
+    ----------
+    stats
+        The overall outcome: back-end name, status, objective and bound of the headline
+        stage, runtime, determinism.
+    solution
+        What was found, in the problem kind's own terms (see
+        :data:`oms_plan.allocate.result.AllocationOutcome` and
+        :data:`oms_plan.schedule.options.ScheduleOutcome`).
+    stages
+        One outcome per lexicographic stage, in order.
+
+    """
+
+    stats: SolverStats
+    solution: SolutionT
+    stages: tuple[StageT, ...] = ()

@@ -9,13 +9,13 @@ re-verifies any answer independently.
 from oms_plan.allocate.checker import CheckReport, check_allocation
 from oms_plan.allocate.policies import Policy, Stage, Weights, build_stages, weighted_value
 from oms_plan.allocate.problem import AllocationProblem, Quota, build_problem
-from oms_plan.allocate.result import AllocationResult, BackendAnswer, StageOutcome
+from oms_plan.allocate.result import AllocationOutcome, AllocationResult, StageOutcome
 from oms_plan.allocate.solve import allocate_stock
 
 __all__ = [
+    "AllocationOutcome",
     "AllocationProblem",
     "AllocationResult",
-    "BackendAnswer",
     "CheckReport",
     "Policy",
     "Quota",

@@ -1,4 +1,4 @@
-"""What back-ends return (:class:`BackendAnswer`) and users get (:class:`AllocationResult`)."""
+"""What back-ends return (:data:`AllocationOutcome`) and users get (:class:`AllocationResult`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from oms_plan.outputs import kpis_frame
-from oms_plan.results import SolverStats, SolveStatus
+from oms_plan.results import BackendOutcome, SolverStats, SolveStatus
 
 #: How bad a status is, to combine the statuses of several stages or back-ends.
 _RANK = {
@@ -65,18 +65,30 @@ class StageOutcome:
         }
 
 
-@dataclass(frozen=True, eq=False)
-class BackendAnswer:
-    """A back-end's answer for some components of a problem.
+#: An allocation back-end's answer: scaled quantity per option of the whole problem (0 outside
+#: the solved components) and one outcome per policy stage, summed over those components.
+AllocationOutcome = BackendOutcome[np.ndarray, StageOutcome]
 
-    Attributes
+
+def allocation_outcome(
+    solver: str,
+    flows: np.ndarray,
+    stages: tuple[StageOutcome, ...],
+    status: SolveStatus,
+    runtime: float,
+    *,
+    deterministic: bool = True,
+) -> AllocationOutcome:
+    """An :data:`AllocationOutcome`; its headline is the first stage not proven optimal.
+
+    Parameters
     ----------
     solver
         Back-end name.
     flows
-        Scaled quantity per option of the whole problem (0 outside the solved components).
+        Scaled quantity per option of the whole problem.
     stages
-        One outcome per stage, summed over the solved components.
+        One outcome per stage.
     status
         Worst stage status.
     runtime
@@ -84,14 +96,24 @@ class BackendAnswer:
     deterministic
         Whether the same input reproduces the answer exactly.
 
-    """
+    Returns
+    -------
+    AllocationOutcome
+        Statistics whose objective and bound are the headline stage's.
 
-    solver: str
-    flows: np.ndarray
-    stages: tuple[StageOutcome, ...]
-    status: SolveStatus
-    runtime: float
-    deterministic: bool = True
+    """
+    headline = next(
+        (o for o in stages if o.status is not SolveStatus.OPTIMAL), stages[-1] if stages else None
+    )
+    stats = SolverStats(
+        solver,
+        status,
+        headline.value if headline else math.nan,
+        headline.bound if headline else math.nan,
+        runtime,
+        deterministic,
+    )
+    return BackendOutcome(stats, flows, stages)
 
 
 @dataclass(frozen=True, eq=False)

@@ -6,15 +6,19 @@ import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
-from types import ModuleType
 
 import numpy as np
 
 from oms_plan.allocate.policies import Policy, Stage, Weights, build_stages
 from oms_plan.allocate.problem import AllocationProblem, Quota, build_problem
 from oms_plan.allocate.report import allocation_promises, exceptions_for, kpis_for
-from oms_plan.allocate.result import AllocationResult, BackendAnswer, StageOutcome, worst_status
-from oms_plan.backends import available, get_backend
+from oms_plan.allocate.result import (
+    AllocationOutcome,
+    AllocationResult,
+    StageOutcome,
+    worst_status,
+)
+from oms_plan.backends import AllocationBackend, allocation_backend, greedy_allocation
 from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 from oms_plan.results import SolverStats, SolveStatus
@@ -86,10 +90,10 @@ def allocate_stock(
         raise PlanningError(f"workers must be ≥ 1, got {workers}")
     problem = build_problem(dataset, quotas=quotas)
     stages = build_stages(problem, pol, protect_commitments=protect_commitments, weights=w)
-    answers = _dispatch(problem, stages, pol, solver, time_limit, workers)
+    answers = _dispatch(problem, stages, pol, solver, time_limit, workers, protect_commitments)
     flows = np.zeros(problem.num_options, dtype=np.int64)
     for answer, _ in answers:
-        flows += answer.flows
+        flows += answer.solution
     outcomes = _merge_stages(problem, stages, answers, flows)
     runtime = time.perf_counter() - started
     stats = _stats(answers, outcomes, runtime)
@@ -132,12 +136,23 @@ def _policy(policy: Policy | str) -> Policy:
         raise PlanningError(f"unknown allocation policy {policy!r}; known: {known}") from None
 
 
-def _backend(name: str) -> ModuleType:
-    try:
-        return get_backend("allocate", name)
-    except ValueError:
-        known = ", ".join(available("allocate"))
-        raise PlanningError(f"unknown allocation solver {name!r}; known: {known}") from None
+def _backend(name: str, needs: set[str]) -> AllocationBackend:
+    """The back-end ``name`` once the registry has checked it can do ``needs``."""
+    return allocation_backend(name, needs=needs)
+
+
+def _needs(
+    problem: AllocationProblem, policy: Policy, protect: bool, comps: np.ndarray
+) -> set[str]:
+    """The capabilities solving components ``comps`` under ``policy`` asks of a back-end."""
+    needs = {policy.value}
+    if protect:
+        needs.add("protect_commitments")
+    if (problem.component_needs_mip() & comps).any():
+        needs.add("side_constraints")
+    if (problem.component_has_quota() & comps).any():
+        needs.add("quotas")
+    return needs
 
 
 def _dispatch(
@@ -147,14 +162,17 @@ def _dispatch(
     solver: str | None,
     time_limit: float | None,
     workers: int,
-) -> list[tuple[BackendAnswer, np.ndarray]]:
+    protect: bool,
+) -> list[tuple[AllocationOutcome, np.ndarray]]:
     """Run the back-end(s): per component flow or CP-SAT when ``solver`` is None."""
     n = problem.num_components
     if n == 0:
+        if solver is not None and solver != "auto":
+            _backend(solver, set())  # an unknown name is still an error
         return []
     if solver is not None and solver != "auto":
         mask = np.ones(n, dtype=bool)
-        backend = _backend(solver)
+        backend = _backend(solver, _needs(problem, policy, protect, mask))
         answer = backend.solve(
             problem, stages, components=mask, time_limit=time_limit, workers=workers
         )
@@ -163,17 +181,17 @@ def _dispatch(
     small = int(problem.component_options()[side].sum()) <= MIP_MAX_OPTIONS
     exact_mip = problem.component_has_quota() | (side & small) | (policy is Policy.FAIR_SHARE)
     mip = side | exact_mip
-    out: list[tuple[BackendAnswer, np.ndarray]] = []
+    out: list[tuple[AllocationOutcome, np.ndarray]] = []
     if (~mip).any():
-        flow = _backend("flow")
+        flow = _backend("flow", _needs(problem, policy, protect, ~mip))
         out.append((flow.solve(problem, stages, components=~mip), ~mip))
     repair = mip & ~exact_mip
     if repair.any():
-        flow = _backend("flow")
+        flow = _backend("flow", {"repair"})
         out.append((flow.solve(problem, stages, components=repair, repair=True), repair))
     mip = exact_mip
     if mip.any():
-        cpsat = _backend("cpsat")
+        cpsat = _backend("cpsat", _needs(problem, policy, protect, mip))
         hint = _warm_start(problem, stages, mip)
         limit = None if time_limit is None else max(0.1, time_limit - _elapsed(out))
         answer = cpsat.solve(
@@ -194,27 +212,26 @@ def _warm_start(
     usable = comps & ~problem.component_has_quota()
     if not usable.any() or any(s.is_fair for s in stages):
         return None
-    from oms_solvers.greedy.allocate import allocate_fcfs
-
-    repaired = _backend("flow").solve(problem, stages, components=usable, repair=True).flows
+    flow = _backend("flow", {"repair"})
+    repaired = flow.solve(problem, stages, components=usable, repair=True).solution
     rest = comps & ~usable
     if rest.any():
-        repaired = repaired + allocate_fcfs(problem, rest)
+        repaired = repaired + greedy_allocation(problem, rest)
     return np.asarray(repaired, dtype=np.int64)
 
 
-def _elapsed(answers: list[tuple[BackendAnswer, np.ndarray]]) -> float:
-    return sum(a.runtime for a, _ in answers)
+def _elapsed(answers: list[tuple[AllocationOutcome, np.ndarray]]) -> float:
+    return sum(a.stats.runtime for a, _ in answers)
 
 
-def _names(answers: list[tuple[BackendAnswer, np.ndarray]]) -> list[tuple[str, np.ndarray]]:
-    return [(a.solver, mask) for a, mask in answers]
+def _names(answers: list[tuple[AllocationOutcome, np.ndarray]]) -> list[tuple[str, np.ndarray]]:
+    return [(a.stats.solver, mask) for a, mask in answers]
 
 
 def _merge_stages(
     problem: AllocationProblem,
     stages: list[Stage],
-    answers: list[tuple[BackendAnswer, np.ndarray]],
+    answers: list[tuple[AllocationOutcome, np.ndarray]],
     flows: np.ndarray,
 ) -> tuple[StageOutcome, ...]:
     """Stage outcomes over all back-ends: values recomputed from the combined answer."""
@@ -241,20 +258,20 @@ def _merge_stages(
 
 
 def _stats(
-    answers: list[tuple[BackendAnswer, np.ndarray]],
+    answers: list[tuple[AllocationOutcome, np.ndarray]],
     outcomes: tuple[StageOutcome, ...],
     runtime: float,
 ) -> SolverStats:
     """Overall status; objective and bound of the first stage not proven optimal (else last)."""
     if not answers:
         return SolverStats("none", SolveStatus.EMPTY, math.nan, math.nan, runtime, True)
-    name = "+".join(dict.fromkeys(a.solver for a, _ in answers))
-    status = worst_status([a.status for a, _ in answers])
+    name = "+".join(dict.fromkeys(a.stats.solver for a, _ in answers))
+    status = worst_status([a.stats.status for a, _ in answers])
     headline = next(
         (o for o in outcomes if o.status is not SolveStatus.OPTIMAL),
         outcomes[-1] if outcomes else None,
     )
     objective = headline.value if headline else math.nan
     bound = headline.bound if headline else math.nan
-    deterministic = all(a.deterministic for a, _ in answers)
+    deterministic = all(a.stats.deterministic for a, _ in answers)
     return SolverStats(name, status, objective, bound, runtime, deterministic)

@@ -10,12 +10,12 @@ from typing import Literal, TypeAlias
 
 import pandas as pd
 
-from oms_plan.backends import get_backend
+from oms_plan.backends import greedy_schedule, schedule_backend
 from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 from oms_plan.outputs import PlanException
 from oms_plan.schedule.checker import ScheduleCheckError, check_schedule
-from oms_plan.schedule.options import BackendOutcome, ScheduleOptions
+from oms_plan.schedule.options import ScheduleOptions, ScheduleOutcome
 from oms_plan.schedule.problem import OrderWeights, SchedulingProblem
 from oms_plan.schedule.result import ScheduleResult, Solution, build_result, parse_objective
 
@@ -101,10 +101,9 @@ def schedule_orders(
         raise PlanningError(f"workers must be ≥ 1, got {workers}")
     if rule not in ("edd", "atc"):
         raise PlanningError(f"unknown dispatching rule {rule!r}; choose edd or atc")
-    try:
-        backend = get_backend("schedule", solver)
-    except ValueError as exc:
-        raise PlanningError(str(exc)) from exc
+    # A previous schedule given as hint needs a back-end that can start from one.
+    given = isinstance(hint, ScheduleResult | pd.DataFrame)
+    backend = schedule_backend(solver, needs={"hint"} if given else ())
     if isinstance(dataset, SchedulingProblem):
         if orders is not None or weights is not None:
             raise PlanningError(
@@ -123,10 +122,10 @@ def schedule_orders(
         log=log,
     )
     notes: list[PlanException] = []
-    if solver != "greedy" and not (isinstance(hint, str) and hint == "none"):
+    if "hint" in backend.CAPABILITIES and not (isinstance(hint, str) and hint == "none"):
         warm = _warm_start(problem, hint, options, notes)
         options = replace(options, hint=warm)
-    outcome: BackendOutcome = backend.solve(problem, options)
+    outcome: ScheduleOutcome = backend.solve(problem, options)
     if verify and outcome.solution is not None:
         broken = check_schedule(problem, outcome.solution)
         if broken:
@@ -153,9 +152,7 @@ def _warm_start(
         notes.append(
             PlanException("hint_ignored", "info", f"previous schedule not used as hint: {why}")
         )
-    from oms_solvers.greedy.schedule import dispatch
-
-    return dispatch(problem, options.rule)
+    return greedy_schedule(problem, options.rule)
 
 
 def solution_from_frame(

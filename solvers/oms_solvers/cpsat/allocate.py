@@ -18,7 +18,12 @@ from ortools.sat.python import cp_model
 from oms_plan.allocate.formulation import LinearModel, build_model
 from oms_plan.allocate.policies import Stage
 from oms_plan.allocate.problem import AllocationProblem
-from oms_plan.allocate.result import BackendAnswer, StageOutcome, worst_status
+from oms_plan.allocate.result import (
+    AllocationOutcome,
+    StageOutcome,
+    allocation_outcome,
+    worst_status,
+)
 from oms_plan.results import SolveStatus
 
 NAME = "cpsat"
@@ -73,7 +78,8 @@ def solve(
     time_limit: float | None = 30.0,
     workers: int = 1,
     hint: np.ndarray | None = None,
-) -> BackendAnswer:
+    repair: bool = False,
+) -> AllocationOutcome:
     """Solve ``stages`` lexicographically with CP-SAT on the selected components.
 
     Parameters
@@ -90,10 +96,12 @@ def solve(
         CP-SAT search workers; 1 is deterministic when no limit is hit.
     hint
         Option quantities to start from (default: first come, first served).
+    repair
+        Unused: side constraints are solved exactly.
 
     Returns
     -------
-    BackendAnswer
+    AllocationOutcome
 
     Raises
     ------
@@ -124,7 +132,7 @@ def solve(
             per_stage[k].append(o)
     merged = tuple(_merge(stages[k], per_stage[k]) for k in range(len(stages)))
     status = worst_status([o.status for o in merged]) if merged else SolveStatus.OPTIMAL
-    return BackendAnswer(
+    return allocation_outcome(
         solver=NAME,
         flows=flows,
         stages=merged,

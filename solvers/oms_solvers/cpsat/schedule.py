@@ -33,11 +33,12 @@ from oms_plan.results import SolverStats, SolveStatus
 from oms_plan.schedule.calendar import WorkingTime
 from oms_plan.schedule.checker import check_schedule
 from oms_plan.schedule.compact import left_shift
-from oms_plan.schedule.options import BackendOutcome, ScheduleOptions
+from oms_plan.schedule.options import BackendOutcome, ScheduleOptions, ScheduleOutcome
 from oms_plan.schedule.problem import SchedulingProblem
 from oms_plan.schedule.result import Solution, objective_values
 
 NAME = "cpsat"
+CAPABILITIES = frozenset({"hint", "bound"})
 _log = logging.getLogger("oms_plan")
 
 IntVar = cp_model.IntVar
@@ -527,7 +528,7 @@ def _lex_key(
     return tuple(values[name] for name in objective)
 
 
-def solve(problem: SchedulingProblem, options: ScheduleOptions) -> BackendOutcome:
+def solve(problem: SchedulingProblem, options: ScheduleOptions) -> ScheduleOutcome:
     """Solve ``problem`` with CP-SAT, one stage per objective (lexicographic).
 
     Each stage minimizes its objective under the time left divided by the stages left, then

@@ -31,13 +31,13 @@ from ortools.graph.python import min_cost_flow
 
 from oms_plan.allocate.policies import Stage
 from oms_plan.allocate.problem import AllocationProblem
-from oms_plan.allocate.result import BackendAnswer, StageOutcome
+from oms_plan.allocate.result import AllocationOutcome, StageOutcome, allocation_outcome
 from oms_plan.errors import PlanningError
 from oms_plan.results import SolveStatus
 
 NAME = "flow"
 #: What this back-end supports (see docs/allocation.md).
-CAPABILITIES = frozenset({"strict_priority", "weighted", "protect_commitments"})
+CAPABILITIES = frozenset({"strict_priority", "weighted", "protect_commitments", "repair"})
 #: Merge consecutive stages while |merged cost| · (nodes + 1) stays below this (OR-Tools
 #: refuses 2**63; the margin keeps its internal price arithmetic far from overflow).
 MAX_MERGED_COST = 2**53
@@ -134,7 +134,7 @@ def solve(
     workers: int = 1,
     hint: np.ndarray | None = None,
     repair: bool = False,
-) -> BackendAnswer:
+) -> AllocationOutcome:
     """Solve ``stages`` lexicographically on the selected components, exactly.
 
     With ``repair``, components with side constraints are solved as well: the network
@@ -158,7 +158,7 @@ def solve(
 
     Returns
     -------
-    BackendAnswer
+    AllocationOutcome
 
     Raises
     ------
@@ -174,7 +174,7 @@ def solve(
     if repair and (problem.component_needs_mip() & comps).any():
         return _solve_repaired(problem, stages, comps, started)
     flows_all, outcomes = _lexicographic(problem, stages, comps, None)
-    return BackendAnswer(
+    return allocation_outcome(
         solver=NAME,
         flows=flows_all,
         stages=tuple(outcomes),
@@ -353,7 +353,7 @@ def _merge_group(
 
 def _solve_repaired(
     problem: AllocationProblem, stages: list[Stage], comps: np.ndarray, started: float
-) -> BackendAnswer:
+) -> AllocationOutcome:
     """Relaxation, repair of the side-constrained lines, exact re-solve of the others."""
     relaxed, bounds = _lexicographic(problem, stages, comps, None)
     pinned, decided = _repair(problem, relaxed, comps)
@@ -373,7 +373,7 @@ def _solve_repaired(
         proven = False
         outcomes.append(StageOutcome(stage.name, stage.sense, value, bound, SolveStatus.FEASIBLE))
     status = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
-    return BackendAnswer(
+    return allocation_outcome(
         solver=f"{NAME}-repair",
         flows=flows,
         stages=tuple(outcomes),
