@@ -87,7 +87,11 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(help="Parallel processes (parts run side by side).")
         ] = 1,
         parts: Annotated[
-            int | None, typer.Option(help="Split into this many parts (default: by workers).")
+            int | None,
+            typer.Option(
+                help="Split into at most this many parts (default: one per independent item "
+                "group, at most 16; the same for any --workers)."
+            ),
         ] = None,
         dask: Annotated[
             str | None,
@@ -107,7 +111,8 @@ def register(app: typer.Typer) -> None:
         if parts is not None and parts < 1:
             raise fail_invalid(f"--parts must be ≥ 1, got {parts}")
         ds = load_or_exit(dataset)
-        split_into = parts if parts is not None else (workers if workers > 1 or dask else 1)
+        # The parts never depend on --workers or --dask: the plan is the same wherever it runs.
+        split_into = parts
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
