@@ -9,8 +9,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from oms_plan.allocate.building import build_problem
 from oms_plan.allocate.policies import Policy, Stage, Weights, build_stages
-from oms_plan.allocate.problem import AllocationProblem, Quota, build_problem
+from oms_plan.allocate.problem import AllocationProblem, Quota
 from oms_plan.allocate.report import allocation_promises, exceptions_for, kpis_for
 from oms_plan.allocate.result import (
     AllocationOutcome,
