@@ -27,7 +27,7 @@ from oms_plan.mrp.pegging import (
 )
 from oms_plan.mrp.problem import METHOD_NAMES, TRANSFER, MrpProblem, build_problem
 from oms_plan.mrp.result import MrpResult
-from oms_plan.outputs import kpis_frame, output_frame
+from oms_plan.outputs import output_frame
 
 log = logging.getLogger("oms_plan")
 
@@ -267,7 +267,7 @@ def _kpis(
     planned: pd.DataFrame,
     exceptions: pd.DataFrame,
     runtime: float,
-) -> pd.DataFrame:
+) -> dict[str, object]:
     values: dict[str, object] = {
         "planned_orders": len(planned),
     }
@@ -283,7 +283,4 @@ def _kpis(
     for kind in SEVERITY:
         values[f"exceptions_{kind}"] = int((exceptions["kind"] == kind).sum())
     values["runtime_seconds"] = round(runtime, 6)
-    frame = kpis_frame(values)
-    # Counts stay integers next to quantities and seconds.
-    frame["value"] = pd.Series(list(values.values()), dtype=object)
-    return frame
+    return values

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from oms_plan.kpis import orders_on_time_pct
 from oms_plan.outputs import PlanException, exceptions_frame, kpis_frame, output_frame
 from oms_plan.results import SolverStats, SolveStatus
 from oms_plan.schedule.problem import SchedulingProblem, SetAside
@@ -430,9 +431,7 @@ class ScheduleResult:
             )
             late = self.late_orders
             out["orders_late"] = len(late)
-            out["on_time_pct"] = (
-                round(100.0 * (1 - len(late) / len(self.orders)), 2) if self.orders else 100.0
-            )
+            out["orders_on_time_pct"] = orders_on_time_pct(len(late), len(self.orders))
             out["total_days_late"] = sum(math.ceil((o.tardiness or 0) / 1440) for o in self.orders)
             for w in self.loads:
                 out[f"utilisation:{w.workstation}"] = round(w.utilisation, 4)
