@@ -93,6 +93,7 @@ class AllocationBackend(Backend, Protocol):
         workers: int = 1,
         hint: np.ndarray | None = None,
         repair: bool = False,
+        seed: int = 0,
     ) -> AllocationOutcome:
         """Allocate the selected components.
 
@@ -113,6 +114,8 @@ class AllocationBackend(Backend, Protocol):
         repair
             Whether side-constrained components may be solved by relaxation and repair
             (back-ends with the ``repair`` capability; exact ones solve them exactly anyway).
+        seed
+            Random seed of a randomized search (ignored by deterministic algorithms).
 
         Returns
         -------

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from oms_plan.allocate.building import build_problem
+from oms_plan.allocate.checker import check_allocation
 from oms_plan.allocate.policies import Policy, Stage, Weights, build_stages
 from oms_plan.allocate.problem import AllocationProblem, Quota
 from oms_plan.allocate.report import allocation_promises, exceptions_for, kpis_for
@@ -21,7 +22,7 @@ from oms_plan.allocate.result import (
 )
 from oms_plan.backends import AllocationBackend, allocation_backend, greedy_allocation
 from oms_plan.dataset import Dataset
-from oms_plan.errors import PlanningError
+from oms_plan.errors import PlanningError, VerificationError
 from oms_plan.results import SolverStats, SolveStatus
 
 log = logging.getLogger("oms_plan")
@@ -44,6 +45,9 @@ def allocate_stock(
     weights: Weights | Mapping[str, object] | None = None,
     quotas: Sequence[Quota] | Mapping[str, float] | None = None,
     workers: int = 1,
+    seed: int = 0,
+    hint: AllocationResult | None = None,
+    verify: bool = False,
 ) -> AllocationResult:
     """Allocate stock and scheduled receipts to the open order lines of ``dataset``.
 
@@ -68,6 +72,13 @@ def allocate_stock(
         Customer-group quotas (:class:`Quota` rows, or group → weekly share of every item).
     workers
         Solver threads for the MIP back-ends.
+    seed
+        Random seed of the randomized back-ends (CP-SAT).
+    hint
+        A previous allocation of the same dataset and quotas to start CP-SAT from (its
+        flows, when they fit this problem; otherwise it is ignored and the log says so).
+    verify
+        Re-check the answer with the independent checker (:func:`check_allocation`).
 
     Returns
     -------
@@ -80,6 +91,8 @@ def allocate_stock(
     PlanningError
         For an unknown policy or solver, bad weights or quotas, a non-positive time limit,
         or a back-end that cannot honour the problem's constraints.
+    VerificationError
+        With ``verify``, when the checker finds a violation (a bug in oms_plan).
 
     """
     started = time.perf_counter()
@@ -91,7 +104,10 @@ def allocate_stock(
         raise PlanningError(f"workers must be ≥ 1, got {workers}")
     problem = build_problem(dataset, quotas=quotas)
     stages = build_stages(problem, pol, protect_commitments=protect_commitments, weights=w)
-    answers = _dispatch(problem, stages, pol, solver, time_limit, workers, protect_commitments)
+    previous = _previous_flows(problem, hint)
+    answers = _dispatch(
+        problem, stages, pol, solver, time_limit, workers, protect_commitments, seed, previous
+    )
     flows = np.zeros(problem.num_options, dtype=np.int64)
     for answer, _ in answers:
         flows += answer.solution
@@ -116,7 +132,7 @@ def allocate_stock(
         }
     )
     log.info("allocation: %s", stats)
-    return AllocationResult(
+    result = AllocationResult(
         policy=pol.value,
         protect_commitments=protect_commitments,
         stats=stats,
@@ -127,6 +143,26 @@ def allocate_stock(
         flows=flows,
         backends={name: int(mask.sum()) for name, mask in _names(answers)},
     )
+    if verify:
+        report = check_allocation(dataset, promises, quotas=quotas)
+        if not report.ok:
+            raise VerificationError(f"allocation failed its check: {report}")
+    return result
+
+
+def _previous_flows(problem: AllocationProblem, hint: AllocationResult | None) -> np.ndarray | None:
+    """The flows of a previous allocation when they fit ``problem`` option for option."""
+    if hint is None:
+        return None
+    flows = np.asarray(hint.flows, dtype=np.int64)
+    if flows.shape != (problem.num_options,):
+        log.info(
+            "allocation hint ignored: %d options, this problem has %d",
+            len(flows),
+            problem.num_options,
+        )
+        return None
+    return flows
 
 
 def _policy(policy: Policy | str) -> Policy:
@@ -164,6 +200,8 @@ def _dispatch(
     time_limit: float | None,
     workers: int,
     protect: bool,
+    seed: int = 0,
+    previous: np.ndarray | None = None,
 ) -> list[tuple[AllocationOutcome, np.ndarray]]:
     """Run the back-end(s): per component flow or CP-SAT when ``solver`` is None."""
     n = problem.num_components
@@ -175,7 +213,13 @@ def _dispatch(
         mask = np.ones(n, dtype=bool)
         backend = _backend(solver, _needs(problem, policy, protect, mask))
         answer = backend.solve(
-            problem, stages, components=mask, time_limit=time_limit, workers=workers
+            problem,
+            stages,
+            components=mask,
+            time_limit=time_limit,
+            workers=workers,
+            hint=previous,
+            seed=seed,
         )
         return [(answer, mask)]
     side = problem.component_needs_mip()
@@ -193,10 +237,16 @@ def _dispatch(
     mip = exact_mip
     if mip.any():
         cpsat = _backend("cpsat", _needs(problem, policy, protect, mip))
-        hint = _warm_start(problem, stages, mip)
+        hint = _warm_start(problem, stages, mip) if previous is None else previous
         limit = None if time_limit is None else max(0.1, time_limit - _elapsed(out))
         answer = cpsat.solve(
-            problem, stages, components=mip, time_limit=limit, workers=workers, hint=hint
+            problem,
+            stages,
+            components=mip,
+            time_limit=limit,
+            workers=workers,
+            hint=hint,
+            seed=seed,
         )
         out.append((answer, mip))
     return out

@@ -134,6 +134,7 @@ def solve(
     workers: int = 1,
     hint: np.ndarray | None = None,
     repair: bool = False,
+    seed: int = 0,
 ) -> AllocationOutcome:
     """Solve ``stages`` lexicographically on the selected components, exactly.
 
@@ -151,7 +152,7 @@ def solve(
         Linear stages, in order (see :func:`oms_plan.allocate.policies.build_stages`).
     components
         Boolean mask over components (default: all).
-    time_limit, workers, hint
+    time_limit, workers, hint, seed
         Accepted for a uniform back-end interface; min-cost flow has no use for them.
     repair
         Also solve components with side constraints, by relaxation and repair.
@@ -167,7 +168,7 @@ def solve(
         constraints a network flow cannot express (use ``cpsat`` or ``pulp``).
 
     """
-    del time_limit, workers, hint
+    del time_limit, workers, hint, seed
     started = time.perf_counter()
     comps = np.ones(problem.num_components, dtype=bool) if components is None else components
     _check_supported(problem, stages, comps, repair)

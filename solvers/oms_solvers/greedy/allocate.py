@@ -115,6 +115,7 @@ def solve(
     workers: int = 1,
     hint: np.ndarray | None = None,
     repair: bool = False,
+    seed: int = 0,
 ) -> AllocationOutcome:
     """Allocate first come, first served (the policy's stages are only evaluated).
 
@@ -126,7 +127,7 @@ def solve(
         Stages to report values for (fair stages report the smallest on-time fill ratio).
     components
         Boolean mask over components (default: all).
-    time_limit, workers, hint, repair
+    time_limit, workers, hint, repair, seed
         Unused (uniform back-end interface).
 
     Returns
@@ -135,7 +136,7 @@ def solve(
         Status ``feasible`` (no bound) or ``empty``.
 
     """
-    del time_limit, workers, hint, repair
+    del time_limit, workers, hint, repair, seed
     started = time.perf_counter()
     flows = allocate_fcfs(problem, components)
     outcomes = evaluate_stages(problem, stages, flows, components)

@@ -46,6 +46,7 @@ def solve(
     workers: int = 1,
     hint: np.ndarray | None = None,
     repair: bool = False,
+    seed: int = 0,
 ) -> AllocationOutcome:
     """Solve ``stages`` lexicographically with CBC on the selected components (one model).
 
@@ -65,13 +66,15 @@ def solve(
         Unused (CBC warm starts through PuLP need files; the model is small).
     repair
         Unused: side constraints are solved exactly.
+    seed
+        Unused: CBC runs deterministically here.
 
     Returns
     -------
     AllocationOutcome
 
     """
-    del hint, repair
+    del hint, repair, seed
     started = time.perf_counter()
     comps = np.ones(problem.num_components, dtype=bool) if components is None else components
     options = np.flatnonzero(comps[problem.line_component[problem.opt_line]])
