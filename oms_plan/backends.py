@@ -150,7 +150,7 @@ class ScheduleBackend(Backend, Protocol):
 
 
 _PROTOCOLS: dict[str, type] = {"allocate": AllocationBackend, "schedule": ScheduleBackend}
-_NOUN = {"allocate": "allocation", "schedule": "scheduling"}
+_NOUN = {"allocate": "allocation solver", "schedule": "schedule back-end"}
 
 
 def available(problem: str) -> list[str]:
@@ -196,7 +196,7 @@ def get_backend(problem: str, name: str) -> Backend:
     found = _load(problem, name)
     if not isinstance(found, protocol):
         raise PlanningError(
-            f"{_NOUN[problem]} solver {name!r} does not implement {protocol.__name__} "
+            f"{_NOUN[problem]} {name!r} does not implement {protocol.__name__} "
             "(NAME, CAPABILITIES and solve)"
         )
     return cast(Backend, found)
@@ -209,7 +209,7 @@ def _load(problem: str, name: str) -> object:
             if ep.name == f"{problem}.{name}":
                 return ep.load()
         known = ", ".join(available(problem)) or "none"
-        raise PlanningError(f"unknown {_NOUN[problem]} solver {name!r}; available: {known}")
+        raise PlanningError(f"unknown {_NOUN[problem]} {name!r}; available: {known}")
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:

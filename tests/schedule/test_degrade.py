@@ -78,6 +78,7 @@ class _NothingFound:
     """A back-end that never finds a schedule in its limit (what a huge model can do)."""
 
     NAME = "stubborn"
+    CAPABILITIES = frozenset({"hint"})
 
     @staticmethod
     def solve(problem: SchedulingProblem, options: ScheduleOptions) -> BackendOutcome:
@@ -103,7 +104,7 @@ def test_fallback_is_reported_by_schedule_orders(
 ) -> None:
     import oms_plan.schedule.solve as solve_module
 
-    monkeypatch.setattr(solve_module, "get_backend", lambda kind, name: _NothingFound)
+    monkeypatch.setattr(solve_module, "schedule_backend", lambda name, needs=(): _NothingFound)
     r = schedule_orders(one_machine, time_limit=1)
     assert r.fallback and r.has_schedule
     assert any(d.kind == "fallback" for d in r.diagnostics)
