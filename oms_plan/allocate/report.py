@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from oms_plan import kpis
 from oms_plan.allocate.policies import Weights, weighted_value
 from oms_plan.allocate.problem import AllocationProblem
 from oms_plan.dataset import Dataset
+from oms_plan.kpis import fill_rate_pct, on_time_pct, on_time_qty_pct
 from oms_plan.outputs import ExceptionRow, exceptions_frame, output_frame
 
 
@@ -293,9 +293,9 @@ def kpis_for(
         "lines": all_lines,
         "lines_planned": problem.num_lines,
         "ordered_quantity": round(total, 6),
-        "on_time_pct": kpis.on_time_pct(int((on_time >= qty).sum()), all_lines),
-        "fill_rate_pct": kpis.fill_rate_pct(float((per_line / scale).sum()), total),
-        "on_time_qty_pct": kpis.on_time_qty_pct(float((on_time / scale).sum()), total),
+        "on_time_pct": on_time_pct(int((on_time >= qty).sum()), all_lines),
+        "fill_rate_pct": fill_rate_pct(float((per_line / scale).sum()), total),
+        "on_time_qty_pct": on_time_qty_pct(float((on_time / scale).sum()), total),
         "lines_on_time": int((on_time >= qty).sum()),
         "lines_late": int(late_rows[key].drop_duplicates().shape[0]),
         "lines_short": int((per_line < qty).sum()),
