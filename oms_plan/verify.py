@@ -2,8 +2,9 @@
 
 Each checker re-verifies an engine's answer in plain Python from the dataset, without the
 engine's own arrays: allocation (stock never negative, side constraints kept, quotas —
-:func:`oms_plan.allocate.check_allocation`) and MRP
-(:func:`oms_plan.mrp.checker.check_materials`).
+:func:`oms_plan.allocate.check_allocation`), MRP (:func:`oms_plan.mrp.checker.check_materials`)
+and scheduling (capacity, calendars, downtime, precedence, releases —
+:func:`oms_plan.schedule.check_schedule`).
 """
 
 from __future__ import annotations
@@ -16,15 +17,20 @@ from oms_plan.dataset import Dataset
 from oms_plan.mrp.checker import check_materials
 from oms_plan.mrp.result import MrpResult
 from oms_plan.results import CheckReport
+from oms_plan.schedule.problem import SchedulingProblem
+from oms_plan.schedule.result import ScheduleResult
+from oms_plan.schedule.solve import solution_from_frame
 
 
-def check(result: AllocationResult | MrpResult, dataset: Dataset) -> CheckReport:
+def check(result: AllocationResult | MrpResult | ScheduleResult, dataset: Dataset) -> CheckReport:
     """Re-verify ``result`` against the ``dataset`` it was computed from.
 
     Parameters
     ----------
     result
-        An :class:`~oms_plan.AllocationResult` or :class:`~oms_plan.MrpResult`.
+        An :class:`~oms_plan.AllocationResult`, :class:`~oms_plan.MrpResult` or
+        :class:`~oms_plan.ScheduleResult` (its operations of the dataset's open
+        manufacturing orders are checked).
     dataset
         The dataset the engine ran on.
 
@@ -43,6 +49,12 @@ def check(result: AllocationResult | MrpResult, dataset: Dataset) -> CheckReport
         return check_allocation(dataset, result.promises)
     if isinstance(result, MrpResult):
         return check_materials(result, dataset)
+    if isinstance(result, ScheduleResult):
+        if not result.has_schedule:
+            return CheckReport()
+        problem = SchedulingProblem.from_dataset(dataset)
+        _, why = solution_from_frame(problem, result.to_frame())
+        return CheckReport((why,) if why else ())
     raise TypeError(f"no checker for a {type(result).__name__}")
 
 
@@ -50,4 +62,4 @@ if TYPE_CHECKING:
     from oms_plan.results import EngineResult
 
     # mypy checks that every engine's result implements the shared contract.
-    _RESULTS: tuple[type[EngineResult], ...] = (AllocationResult, MrpResult)
+    _RESULTS: tuple[type[EngineResult], ...] = (AllocationResult, MrpResult, ScheduleResult)

@@ -28,6 +28,7 @@ ENGINES: dict[str, Callable[[oms_plan.Dataset], Any]] = {
         ds, policy="fair_share", time_limit=2
     ),
     "mrp": oms_plan.plan_materials,
+    "schedule": lambda ds: oms_plan.schedule_orders(ds, time_limit=2, workers=1),
 }
 
 
@@ -134,3 +135,16 @@ def test_a_broken_answer_is_reported() -> None:
     )
     report = oms_plan.check(broken, ds)
     assert not report.ok and "pegs add up to" in str(report)
+
+
+def test_a_broken_schedule_is_reported() -> None:
+    import dataclasses
+
+    ds = oms_plan.load(DATA / "tiny")
+    result = oms_plan.schedule_orders(ds, time_limit=2, workers=1)
+    first, *rest = result.operations
+    # Every operation at once on the first one's unit and time: overlaps and broken steps.
+    moved = [dataclasses.replace(op, start=first.start, end=first.end) for op in rest]
+    broken = dataclasses.replace(result, operations=(first, *moved))
+    report = oms_plan.check(broken, ds)
+    assert not report.ok and "breaks" in str(report)

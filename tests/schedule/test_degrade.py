@@ -61,7 +61,7 @@ def test_unschedulable_orders_are_set_aside_and_the_rest_is_scheduled(solver: st
     infeasible = [d for d in r.diagnostics if d.kind == "infeasible"]
     assert {d.order for d in infeasible} == {"TOO-BIG", "TOO-LATE"}
     assert all(d.message.startswith(f"order '{d.order}'") for d in infeasible)
-    assert r.kpis()["orders_set_aside"] == 2
+    assert r.kpis["orders_set_aside"] == 2
     frames = r.to_frames()
     assert list(frames["set_aside"]["order"]) == ["TOO-BIG", "TOO-LATE"]
     back = ScheduleResult.from_json(r.to_json())
@@ -108,7 +108,7 @@ def test_fallback_is_reported_by_schedule_orders(
     r = schedule_orders(one_machine, time_limit=1)
     assert r.fallback and r.has_schedule
     assert any(d.kind == "fallback" for d in r.diagnostics)
-    assert r.kpis()["fallback"] is True
+    assert r.kpis["fallback"] is True
     assert "greedy one is used" in r.summary()
 
 
