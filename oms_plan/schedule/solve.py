@@ -28,10 +28,10 @@ Hint: TypeAlias = ScheduleResult | pd.DataFrame | Literal["greedy", "none"] | No
 def schedule_orders(
     dataset: Dataset | SchedulingProblem,
     *,
-    solver: str = "cpsat",
+    solver: str | None = None,
     objective: str | Sequence[str] = "weighted_tardiness",
-    time_limit: float = 10.0,
-    workers: int | None = None,
+    time_limit: float = 30.0,
+    workers: int | None = 1,
     seed: int = 0,
     hint: Hint = None,
     orders: pd.DataFrame | None = None,
@@ -49,7 +49,8 @@ def schedule_orders(
         The dataset (its ``production`` supply rows are the orders), or a ready
         :class:`SchedulingProblem`.
     solver
-        Back-end name: ``"cpsat"`` (default) or ``"greedy"``, or a third-party one.
+        Back-end name: ``"cpsat"`` (``None``, the default) or ``"greedy"``, or a
+        third-party one.
     objective
         ``"weighted_tardiness"`` (default), ``"makespan"``, ``"flow_time"``, or several
         (comma list or sequence), optimized lexicographically in the order given.
@@ -60,7 +61,7 @@ def schedule_orders(
         windows, each with its share of that budget (at least
         :data:`~oms_plan.schedule.decomposed.MIN_WINDOW_LIMIT`).
     workers
-        CP-SAT search workers; default: the number of CPUs.
+        CP-SAT search workers (default 1, as every engine; ``None``: the number of CPUs).
     seed
         Random seed of the search.
     hint
@@ -99,6 +100,7 @@ def schedule_orders(
         With ``verify=True``, when the schedule breaks a rule (a bug).
 
     """
+    solver = "cpsat" if solver is None else solver
     try:
         names = parse_objective(objective)
     except ValueError as exc:

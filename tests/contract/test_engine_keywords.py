@@ -60,3 +60,10 @@ def test_bad_common_keywords_are_planning_errors(tiny: oms_plan.Dataset) -> None
         oms_plan.allocate_stock(tiny, workers=0)
     with pytest.raises(PlanningError, match="unknown allocation solver"):
         oms_plan.allocate_stock(tiny, solver="nope")
+
+
+@pytest.mark.parametrize("name", ["solver", "time_limit", "workers"])
+def test_solver_engines_share_defaults(name: str) -> None:
+    allocate = inspect.signature(oms_plan.allocate_stock).parameters[name].default
+    schedule = inspect.signature(oms_plan.schedule_orders).parameters[name].default
+    assert allocate == schedule, (name, allocate, schedule)
