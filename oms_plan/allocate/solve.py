@@ -238,7 +238,15 @@ def _dispatch(
     if mip.any():
         cpsat = _backend("cpsat", _needs(problem, policy, protect, mip))
         hint = _warm_start(problem, stages, mip) if previous is None else previous
-        limit = None if time_limit is None else max(0.1, time_limit - _elapsed(out))
+        # One worker runs on deterministic time: a budget that depended on the clock would
+        # make the answer depend on the machine's load.
+        limit = (
+            None
+            if time_limit is None
+            else time_limit
+            if workers == 1
+            else max(0.1, time_limit - _elapsed(out))
+        )
         answer = cpsat.solve(
             problem,
             stages,
