@@ -3,8 +3,9 @@
 Each checker re-verifies an engine's answer in plain Python from the dataset, without the
 engine's own arrays: allocation (stock never negative, side constraints kept, quotas —
 :func:`oms_plan.allocate.check_allocation`), MRP (:func:`oms_plan.mrp.checker.check_materials`)
-and scheduling (capacity, calendars, downtime, precedence, releases —
-:func:`oms_plan.schedule.check_schedule`).
+scheduling (capacity, calendars, downtime, precedence, releases —
+:func:`oms_plan.schedule.check_schedule`) and the replan (the coherent-plan rule —
+:func:`oms_plan.replan.coherence.coherence_problems`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ from oms_plan.allocate.result import AllocationResult
 from oms_plan.dataset import Dataset
 from oms_plan.mrp.checker import check_materials
 from oms_plan.mrp.result import MrpResult
+from oms_plan.replan.coherence import coherence_problems
+from oms_plan.replan.result import Plan
 from oms_plan.results import CheckReport
 from oms_plan.schedule.problem import SchedulingProblem
 from oms_plan.schedule.result import ScheduleResult
 from oms_plan.schedule.solve import solution_from_frame
 
 
-def check(result: AllocationResult | MrpResult | ScheduleResult, dataset: Dataset) -> CheckReport:
+def check(
+    result: AllocationResult | MrpResult | ScheduleResult | Plan, dataset: Dataset
+) -> CheckReport:
     """Re-verify ``result`` against the ``dataset`` it was computed from.
 
     Parameters
@@ -30,7 +35,8 @@ def check(result: AllocationResult | MrpResult | ScheduleResult, dataset: Datase
     result
         An :class:`~oms_plan.AllocationResult`, :class:`~oms_plan.MrpResult` or
         :class:`~oms_plan.ScheduleResult` (its operations of the dataset's open
-        manufacturing orders are checked).
+        manufacturing orders are checked) or :class:`~oms_plan.Plan` (the coherent-plan
+        rule).
     dataset
         The dataset the engine ran on.
 
@@ -55,6 +61,8 @@ def check(result: AllocationResult | MrpResult | ScheduleResult, dataset: Datase
         problem = SchedulingProblem.from_dataset(dataset)
         _, why = solution_from_frame(problem, result.to_frame())
         return CheckReport((why,) if why else ())
+    if isinstance(result, Plan):
+        return CheckReport(tuple(coherence_problems(result.tables, dataset)))
     raise TypeError(f"no checker for a {type(result).__name__}")
 
 

@@ -148,3 +148,10 @@ def test_a_broken_schedule_is_reported() -> None:
     broken = dataclasses.replace(result, operations=(first, *moved))
     report = oms_plan.check(broken, ds)
     assert not report.ok and "breaks" in str(report)
+
+
+def test_the_replan_is_checked_for_coherence() -> None:
+    ds = oms_plan.load(DATA / "tiny")
+    report = oms_plan.check(oms_plan.plan(ds, schedule_time_limit=2), ds)
+    assert isinstance(report, oms_plan.CheckReport)
+    assert report.ok, str(report)
