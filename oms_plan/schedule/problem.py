@@ -2,9 +2,11 @@
 
 Built once from a :class:`~oms_plan.dataset.Dataset` (plus, optionally, planned make orders)
 by :meth:`SchedulingProblem.from_dataset`. Everything is in integer minutes from plan start
-00:00; entities refer to each other by index. Obvious infeasibility (an operation that fits
-on none of its workstations) is found here, before any solver runs, and reported in
-:attr:`SchedulingProblem.infeasible`.
+00:00; entities refer to each other by index. An order that cannot be scheduled (an
+operation that fits on none of its workstations, a release after the horizon) is found here,
+before any solver runs, and set aside (:attr:`SchedulingProblem.set_aside`): the problem
+holds the other orders. :attr:`SchedulingProblem.infeasible` is left for what makes every
+schedule impossible.
 """
 
 from __future__ import annotations
