@@ -221,9 +221,9 @@ class CtpEngine:
 
         """
         scratch = self.scratch()
-        search = Search(self.network, self.ledger.buffer, scratch, budget)
         best: CtpAnswer | None = None
         reason = "lead_time" if routes else "transit"
+        spent = 0
         for route in routes:
             due = requested - route.offset
             last = min(limit - route.offset, self.horizon - 1)
@@ -237,7 +237,11 @@ class CtpEngine:
             ):
                 continue  # cannot beat the best whole answer
             mark = scratch.mark()
+            # A search per route: what one route learnt about failures must not leak into
+            # another's reasons (docs: the binding is the first failure of the route).
+            search = Search(self.network, self.ledger.buffer, scratch, budget - spent)
             answer = self._route_answer(search, item, route, quantity, due, last)
+            spent += search.work
             if answer is not None and (not whole or answer.quantity >= quantity - EPS):
                 if best is None or (
                     (-answer.quantity, answer.delivery) < (-best.quantity - EPS, best.delivery)

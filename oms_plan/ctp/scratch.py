@@ -99,7 +99,9 @@ class Scratch:
         row = self._caps.get(w)
         if row is None:
             row = self._free[w]
-        return float(row[first : last + 1].sum())
+        # A plain left-to-right sum: the reference CTP adds the same floats in the same order.
+        values: list[float] = row[first : last + 1].tolist()
+        return sum(values)
 
     # -- writes -----------------------------------------------------------------------------
     def take(self, b: int, day: int, quantity: float) -> None:

@@ -78,8 +78,9 @@ class Search:
         self.exhausted = False
         self.fail: str | None = None
         self.horizon = network.horizon
-        # (item, location) -> (state, by, want, reason): new supply found nothing then;
-        # with the state unchanged, less time or more quantity finds nothing either.
+        # (item, location) -> (state, by, quantity, reason): new supply found nothing then;
+        # with the state unchanged, the same quantity by an earlier day finds nothing either
+        # (every attempt it would make was made and failed, leaving the state as it was).
         self._nothing: dict[tuple[str, str], tuple[int, int, float, str | None]] = {}
 
     def _spend(self) -> bool:
@@ -118,7 +119,12 @@ class Search:
         key = (item, location)
         seen = self._nothing.get(key)
         state = self.scratch.state
-        if seen is not None and seen[0] == state and by <= seen[1] and quantity >= seen[2] - EPS:
+        if (
+            seen is not None
+            and seen[0] == state
+            and by <= seen[1]
+            and abs(quantity - seen[2]) <= EPS
+        ):
             self.fail = seen[3]
             return 0.0
         got = 0.0
