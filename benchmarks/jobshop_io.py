@@ -1,6 +1,6 @@
 """Read public job-shop instances and turn them into oms_plan datasets.
 
-Formats (see /work/shared/benchmarks/README.md):
+Formats (see benchmarks/instances/README.md, which also gives provenance and licences):
 
 * OR-Library job shop ``.txt``: ``jobs machines``, then per job ``machine duration`` pairs,
   machines numbered from 0;
@@ -23,12 +23,9 @@ from pathlib import Path
 
 from oms_plan import Dataset, Model
 
-#: The public instances: ``$OMS_BENCHMARKS`` if set, else ``shared/benchmarks`` beside the
-#: repository (where the project's shared folder lives).
-SHARED = Path(
-    os.environ.get("OMS_BENCHMARKS")
-    or Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks"
-)
+#: The public instances: ``$OMS_BENCHMARKS`` if set (a folder with the same ``jobshop/`` and
+#: ``fjsp/`` layout), else the copies shipped in ``benchmarks/instances``.
+INSTANCES = Path(os.environ.get("OMS_BENCHMARKS") or Path(__file__).resolve().parent / "instances")
 
 #: Operation = list of (machine, duration) alternatives (one for a classic job shop).
 Operation = list[tuple[int, int]]
@@ -119,9 +116,9 @@ def to_dataset(inst: Instance, start: str = "2026-01-05") -> Dataset:
 
 
 def best_known(name: str) -> tuple[int | None, int | None]:
-    """(lower bound, upper bound) of ``name`` from the shared ``bks.csv`` files."""
+    """(lower bound, upper bound) of ``name`` from the ``bks.csv`` files."""
     for folder in ("jobshop", "fjsp"):
-        with (SHARED / folder / "bks.csv").open() as fh:
+        with (INSTANCES / folder / "bks.csv").open() as fh:
             for row in csv.DictReader(fh):
                 if row["name"] == name:
                     return int(row["lower_bound"]), int(row["upper_bound"])
@@ -129,8 +126,8 @@ def best_known(name: str) -> tuple[int | None, int | None]:
 
 
 def instance_path(name: str) -> Path:
-    """Path of a shared instance by name (``ft06``, ``la01``, ``mk01``...)."""
-    for path in (SHARED / "jobshop" / f"{name}.txt", SHARED / "fjsp" / f"{name}.fjs"):
+    """Path of an instance by name (``ft06``, ``la01``, ``mk01``...)."""
+    for path in (INSTANCES / "jobshop" / f"{name}.txt", INSTANCES / "fjsp" / f"{name}.fjs"):
         if path.exists():
             return path
-    raise FileNotFoundError(f"no instance {name!r} in {SHARED}")
+    raise FileNotFoundError(f"no instance {name!r} in {INSTANCES}")

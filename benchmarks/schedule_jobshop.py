@@ -41,7 +41,7 @@ from ortools.sat.python import cp_model  # noqa: E402
 
 import oms_plan  # noqa: E402
 from benchmarks.jobshop_io import (  # noqa: E402
-    SHARED,
+    INSTANCES,
     Instance,
     best_known,
     instance_path,
@@ -152,9 +152,13 @@ def published(name: str) -> dict[str, str]:
     """CP-SAT's published upper bounds for ``name`` (empty strings when not listed)."""
     out = {"cpsat600s": "", "cpsat900s8w": ""}
     files = [
-        (SHARED / "jobshop" / "engine_results_600s.csv", "cpsat600s", "cpsat_9.15_ub"),
-        (SHARED / "jobshop" / "engine_results_pyjobshop_900s.csv", "cpsat900s8w", "cpsat_9.11_ub"),
-        (SHARED / "fjsp" / "engine_results_pyjobshop_900s.csv", "cpsat900s8w", "cpsat_9.11_ub"),
+        (INSTANCES / "jobshop" / "engine_results_600s.csv", "cpsat600s", "cpsat_9.15_ub"),
+        (
+            INSTANCES / "jobshop" / "engine_results_pyjobshop_900s.csv",
+            "cpsat900s8w",
+            "cpsat_9.11_ub",
+        ),
+        (INSTANCES / "fjsp" / "engine_results_pyjobshop_900s.csv", "cpsat900s8w", "cpsat_9.11_ub"),
     ]
     for path, key, column in files:
         with path.open() as fh:

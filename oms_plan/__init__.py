@@ -11,6 +11,7 @@ from oms_plan.errors import DatasetError, Issue, PlanningError
 from oms_plan.loading import ValidationReport, load, validate
 from oms_plan.mrp import MrpResult, plan_materials
 from oms_plan.replan import Plan, plan
+from oms_plan.scenario import PlanDiff, Scenario, compare
 from oms_plan.schedule import ScheduleResult, SchedulingProblem, schedule_orders
 from oms_plan.settings import PlanSettings
 
@@ -25,16 +26,19 @@ __all__ = [
     "Model",
     "MrpResult",
     "Plan",
+    "PlanDiff",
     "PlanSettings",
     "PlanningError",
     "Promise",
     "Promiser",
+    "Scenario",
     "ScheduleResult",
     "SchedulingProblem",
     "Shipment",
     "ValidationReport",
     "__version__",
     "allocate_stock",
+    "compare",
     "load",
     "plan",
     "plan_materials",

@@ -10,7 +10,6 @@ hashed sets, so a dataset of 100,000 order lines is checked in well under a seco
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 import networkx as nx
@@ -582,22 +581,3 @@ def _check_horizon(tables: Tables, settings: PlanSettings, issues: list[Issue]) 
             ],
             "warning",
         )
-
-
-def horizon_day(value: pd.Timestamp, start: dt.date) -> int:
-    """Day index of ``value`` relative to ``start``.
-
-    Parameters
-    ----------
-    value
-        A date or time.
-    start
-        The plan start.
-
-    Returns
-    -------
-    int
-        0 on the start day, negative before it.
-
-    """
-    return int((value.normalize() - pd.Timestamp(start)).days)

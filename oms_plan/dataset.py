@@ -8,15 +8,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
 from oms_plan.errors import Issue
 from oms_plan.schema import TABLE_ORDER, TABLES
 from oms_plan.settings import PlanSettings
-
-TableFormat = Literal["csv", "parquet"]
+from oms_plan.validation import CheckedTables, check_source
+from oms_plan.writing import TableFormat, frame_to_records, write_tables
 
 
 @dataclass(frozen=True, eq=False)
@@ -220,8 +220,6 @@ class Dataset:
 
     def write(self, path: str | Path, *, format: TableFormat = "csv") -> Path:
         """Write the dataset as a folder (``dataset.toml`` plus one file per non-empty table)."""
-        from oms_plan.writing import write_tables
-
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "dataset.toml").write_text(self.settings.to_toml(), encoding="utf-8")
@@ -231,8 +229,6 @@ class Dataset:
 
     def to_json(self) -> str:
         """Serialize to JSON: settings plus every table as a list of records."""
-        from oms_plan.writing import frame_to_records
-
         payload: dict[str, Any] = {"settings": self.settings.to_dict(), "tables": {}}
         for name in TABLE_ORDER:
             payload["tables"][name] = frame_to_records(self._tables[name], TABLES.get(name))
@@ -241,14 +237,12 @@ class Dataset:
     @classmethod
     def from_json(cls, text: str) -> Dataset:
         """Rebuild a dataset written by :meth:`to_json` (validated again)."""
-        from oms_plan.loading import load
-
         payload = json.loads(text)
         frames = {
             name: pd.DataFrame.from_records(rows) if rows else _empty(name)
             for name, rows in payload["tables"].items()
         }
-        return load(frames, settings=payload["settings"])
+        return cls.from_checked(check_source(frames, settings=payload["settings"]))
 
     def replace(self, *, settings: PlanSettings | None = None, **tables: pd.DataFrame) -> Dataset:
         """Return a validated copy with some tables (or the settings) replaced.
@@ -261,11 +255,33 @@ class Dataset:
         unknown = set(tables) - set(TABLE_ORDER)
         if unknown:
             raise KeyError(f"unknown table(s) {', '.join(sorted(unknown))}")
-        from oms_plan.loading import load
-
         frames = {name: self._tables[name] for name in TABLE_ORDER}
         frames.update(tables)
-        return load(frames, settings=settings or self.settings)
+        return Dataset.from_checked(check_source(frames, settings=settings or self.settings))
+
+    @classmethod
+    def from_checked(cls, checked: CheckedTables) -> Dataset:
+        """The dataset of a checked source (what :func:`oms_plan.load` returns).
+
+        Parameters
+        ----------
+        checked
+            The answer of :func:`oms_plan.validation.check_source`.
+
+        Returns
+        -------
+        Dataset
+            The typed tables, the ship-from rule and the warnings.
+
+        Raises
+        ------
+        DatasetError
+            When ``checked`` has errors or no settings, listing every problem.
+
+        """
+        checked.raise_for_errors()
+        assert checked.settings is not None  # raise_for_errors: ok means settings are set
+        return cls(checked.settings, checked.tables, checked.shipping, checked.warnings)
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{n}={c}" for n, c in self.num_rows().items() if c)

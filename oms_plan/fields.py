@@ -80,27 +80,6 @@ class KeyLabels:
         return " ".join(parts) if parts else f"row {pos + 1}"
 
 
-def key_label(spec: TableSpec, frame: pd.DataFrame, pos: int) -> str:
-    """Describe row ``pos`` (0-based) of ``frame`` by its business key.
-
-    Parameters
-    ----------
-    spec
-        The table's contract.
-    frame
-        The table (raw or typed).
-    pos
-        0-based row position.
-
-    Returns
-    -------
-    str
-        For example ``order 'SO-1' line '2'``; ``row N`` when the key is blank.
-
-    """
-    return KeyLabels(spec, frame)(pos)
-
-
 def label_value(value: object) -> str:
     """A cell as text for a message: stripped, whole floats without ``.0`` (``7.0`` → ``7``)."""
     if isinstance(value, np.generic):

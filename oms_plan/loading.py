@@ -1,26 +1,14 @@
-"""``load`` and ``validate``: from a folder or DataFrames to a checked :class:`Dataset`."""
+"""``load`` and ``validate``: a dataset source in, a :class:`Dataset` or every problem out."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import pandas as pd
-
-from oms_plan.checks import check_tables
 from oms_plan.dataset import Dataset
-from oms_plan.errors import DatasetError, Issue
-from oms_plan.fields import coerce_table
-from oms_plan.reading import read_folder
-from oms_plan.schema import REQUIRED_TABLES, TABLE_ORDER, TABLES
-from oms_plan.settings import PlanSettings, parse_settings
-from oms_plan.shipping import resolve_shipping
+from oms_plan.errors import Issue
+from oms_plan.validation import DatasetSource, SettingsLike, check_source
 
-DatasetSource = str | Path | Mapping[str, pd.DataFrame]
-SettingsLike = PlanSettings | Mapping[str, Any]
+__all__ = ["DatasetSource", "SettingsLike", "ValidationReport", "load", "validate"]
 
 
 @dataclass(frozen=True)
@@ -80,121 +68,8 @@ def validate(source: DatasetSource, *, settings: SettingsLike | None = None) -> 
         When ``source`` is neither a path nor a mapping.
 
     """
-    issues: list[Issue] = []
-    raw_settings: Mapping[str, Any] | None = None
-    if isinstance(source, str | Path):
-        raw_settings, raw_tables, read_issues = read_folder(Path(source))
-        if settings is not None:
-            # Given settings replace dataset.toml: its absence or defects do not matter.
-            read_issues = [i for i in read_issues if i.table != "dataset.toml"]
-        issues.extend(read_issues)
-    elif isinstance(source, Mapping):
-        raw_tables, given, frame_issues = _gather_frames(source)
-        issues.extend(frame_issues)
-        if given is not None:
-            raw_settings = given
-    else:
-        raise TypeError(
-            f"load/validate take a folder path or a mapping of DataFrames, not "
-            f"{type(source).__name__}"
-        )
-    if settings is not None:
-        raw_settings = _settings_mapping(settings)
-    plan_settings: PlanSettings | None = None
-    from_folder = isinstance(source, str | Path)
-    toml_reported = any(i.table == "dataset.toml" for i in issues)
-    if raw_settings or (from_folder and not toml_reported):
-        plan_settings, setting_issues = parse_settings(raw_settings or {})
-        issues.extend(setting_issues)
-    elif not from_folder:
-        issues.append(
-            Issue(
-                "dataset.toml",
-                None,
-                None,
-                "no settings given: pass settings={'start': ..., 'horizon_days': ...}",
-            )
-        )
-    start: dt.date | None = plan_settings.start if plan_settings else None
-
-    tables: dict[str, pd.DataFrame] = {}
-    for name in TABLE_ORDER:
-        spec = TABLES[name]
-        raw = raw_tables.get(name)
-        if raw is None:
-            if name in REQUIRED_TABLES and not any(i.table == name for i in issues):
-                issues.append(Issue(name, None, None, f"required table {name!r} is missing"))
-            raw = pd.DataFrame({c: pd.Series(dtype=object) for c in spec.column_names})
-        typed, field_issues = coerce_table(spec, raw, start)
-        tables[name] = typed
-        issues.extend(field_issues)
-    # A table with a table-level problem (unreadable, a required column missing) is not
-    # used to check other tables: every reference to it would be a false alarm.
-    broken = {
-        i.table for i in issues if i.severity == "error" and i.row is None and i.table in TABLES
-    }
-    usable = {n: t for n, t in tables.items() if n not in broken}
-    issues.extend(check_tables(usable, plan_settings))
-    shipping = pd.DataFrame()
-    if plan_settings is not None and not broken & _SHIPPING_TABLES:
-        shipping, ship_issues = resolve_shipping(usable, plan_settings.start)
-        issues.extend(ship_issues)
-    ordered = _sort_issues(issues)
-    if _has_errors(ordered) or plan_settings is None:
-        return ValidationReport(ordered, None)
-    _finalize_types(tables)
-    warnings = tuple(i for i in ordered if i.severity == "warning")
-    dataset = Dataset(plan_settings, tables, shipping, warnings)
-    return ValidationReport(ordered, dataset)
-
-
-#: Tables the ship-from rule reads.
-_SHIPPING_TABLES = frozenset(
-    {"orders", "lanes", "items", "locations", "regions", "inventory", "supply", "sourcing"}
-)
-
-
-def _gather_frames(
-    source: Mapping[str, Any],
-) -> tuple[dict[str, pd.DataFrame], Mapping[str, Any] | None, list[Issue]]:
-    """Split an in-memory source into tables, settings and problems."""
-    issues: list[Issue] = []
-    tables: dict[str, pd.DataFrame] = {}
-    for key, frame in source.items():
-        name = str(key)
-        if name in TABLES:
-            if isinstance(frame, pd.DataFrame):
-                tables[name] = frame
-            else:
-                issues.append(
-                    Issue(
-                        name,
-                        None,
-                        None,
-                        f"table {name!r} is a {type(frame).__name__}, not a DataFrame",
-                    )
-                )
-        elif name not in ("dataset", "settings"):
-            issues.append(Issue(name, None, None, f"unknown table {name!r} (ignored)", "warning"))
-    given = source.get("dataset", source.get("settings"))
-    if given is None:
-        return tables, None, issues
-    if isinstance(given, PlanSettings | Mapping):
-        return tables, _settings_mapping(given), issues
-    issues.append(
-        Issue("dataset.toml", None, None, f"settings are a {type(given).__name__}, not a mapping")
-    )
-    return tables, None, issues
-
-
-def _settings_mapping(settings: SettingsLike) -> Mapping[str, Any]:
-    """Settings as the parsed ``dataset.toml``; a :class:`PlanSettings` is checked again."""
-    if isinstance(settings, PlanSettings):
-        return {
-            **{k: v for k, v in settings.extra.items()},
-            "plan": {"start": settings.start, "horizon_days": settings.horizon_days},
-        }
-    return settings
+    checked = check_source(source, settings=settings)
+    return ValidationReport(checked.issues, Dataset.from_checked(checked) if checked.ok else None)
 
 
 def load(source: DatasetSource, *, settings: SettingsLike | None = None) -> Dataset:
@@ -219,50 +94,6 @@ def load(source: DatasetSource, *, settings: SettingsLike | None = None) -> Data
         Listing every problem found (table, row, column, message).
 
     """
-    report = validate(source, settings=settings)
-    if report.dataset is None:
-        issues = (
-            report.issues
-            if report.errors
-            else (*report.issues, Issue("dataset.toml", None, None, "plan settings are missing"))
-        )
-        raise DatasetError(issues)
-    return report.dataset
-
-
-def _has_errors(issues: list[Issue] | tuple[Issue, ...]) -> bool:
-    return any(i.severity == "error" for i in issues)
-
-
-def _sort_issues(issues: list[Issue]) -> tuple[Issue, ...]:
-    order = {name: k for k, name in enumerate(("dataset", "dataset.toml", *TABLE_ORDER))}
-    return tuple(sorted(issues, key=lambda i: (order.get(i.table, 99), i.row or 0)))
-
-
-def _finalize_types(tables: dict[str, pd.DataFrame]) -> None:
-    """Apply the defaults that depend on other tables, and engine-friendly dtypes."""
-    orders, items = tables["orders"], tables["items"]
-    if not orders.empty:
-        # An order line without its own price sells at the item's list price.
-        item_price = orders["item"].map(dict(zip(items["item"], items["price"], strict=True)))
-        orders["price"] = orders["price"].fillna(item_price).astype("float64")
-    workstations, locations = tables["workstations"], tables["locations"]
-    if not workstations.empty:
-        # A workstation without its own calendar follows its location's (else always open).
-        at = workstations["location"].map(
-            dict(zip(locations["location"], locations["calendar"], strict=True))
-        )
-        calendar = workstations["calendar"].to_numpy(dtype=object, copy=True)
-        inherited = at.to_numpy(dtype=object)
-        missing = workstations["calendar"].isna().to_numpy(dtype=bool)
-        calendar[missing] = [None if pd.isna(c) else c for c in inherited[missing]]
-        workstations["calendar"] = pd.Series(calendar, dtype=object, index=workstations.index)
-    # Whole-number columns that cannot be missing become plain int64 for the engines.
-    for name, frame in tables.items():
-        for col in TABLES[name].columns:
-            if (
-                col.kind == "int"
-                and (col.required or col.default is not None)
-                and frame[col.name].notna().all()
-            ):
-                frame[col.name] = frame[col.name].astype("int64")
+    checked = check_source(source, settings=settings)
+    checked.raise_for_errors()
+    return Dataset.from_checked(checked)

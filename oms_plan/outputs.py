@@ -60,8 +60,8 @@ def output_frame(name: str, rows: Iterable[Mapping[str, object]] | pd.DataFrame)
 
 
 @dataclass(frozen=True, slots=True)
-class PlanException:
-    """One row of the ``exceptions`` table."""
+class ExceptionRow:
+    """One row of the ``exceptions`` table (a plan exception, not a Python exception)."""
 
     kind: str
     severity: str
@@ -86,8 +86,13 @@ class PlanException:
         }
 
 
-def exceptions_frame(rows: Iterable[PlanException]) -> pd.DataFrame:
-    """The ``exceptions`` table from :class:`PlanException` rows."""
+#: The former name of :class:`ExceptionRow`, kept for code written against 0.1 (deprecated:
+#: it reads like a Python exception).
+PlanException = ExceptionRow
+
+
+def exceptions_frame(rows: Iterable[ExceptionRow]) -> pd.DataFrame:
+    """The ``exceptions`` table from :class:`ExceptionRow` rows."""
     return output_frame("exceptions", [r.to_row() for r in rows])
 
 

@@ -18,8 +18,6 @@ from oms_plan.errors import Issue
 from oms_plan.fields import KeyLabels
 from oms_plan.schema import TABLES
 
-SHIPPING_COLUMNS = ("ship_location", "transit_days", "lane_cost", "due_day", "ship_day")
-
 
 def item_locations(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Pairs (item, location) where the item can be held.

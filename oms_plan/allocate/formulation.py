@@ -99,11 +99,6 @@ class LinearModel:
         """Add ``lo ≤ Σ coef·var ≤ hi``."""
         self.rows.append(Row(name, np.asarray(var, np.int64), np.asarray(coef, np.int64), lo, hi))
 
-    @property
-    def num_vars(self) -> int:
-        """Number of variables."""
-        return len(self.lb)
-
 
 def build_model(
     problem: AllocationProblem, stages: list[Stage], options: np.ndarray

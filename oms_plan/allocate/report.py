@@ -8,10 +8,12 @@ import pandas as pd
 from oms_plan.allocate.policies import Weights, weighted_value
 from oms_plan.allocate.problem import AllocationProblem
 from oms_plan.dataset import Dataset
-from oms_plan.outputs import PlanException, exceptions_frame, output_frame
+from oms_plan.outputs import ExceptionRow, exceptions_frame, output_frame
 
 
-def promises_frame(dataset: Dataset, problem: AllocationProblem, flows: np.ndarray) -> pd.DataFrame:
+def allocation_promises(
+    dataset: Dataset, problem: AllocationProblem, flows: np.ndarray
+) -> pd.DataFrame:
     """The ``promises`` table: a row per shipment, then the short quantity of each line.
 
     Rows follow the orders table; within a line, shipments by ship date and location.
@@ -145,7 +147,7 @@ def exceptions_for(
     protect_commitments: bool,
 ) -> pd.DataFrame:
     """Exceptions: broken commitments, over-committed items, lines and receipts beyond horizon."""
-    rows: list[PlanException] = []
+    rows: list[ExceptionRow] = []
     orders = dataset.orders
     for row, reason in problem.excluded:
         o, ln, item = orders["order"].iat[row], orders["line"].iat[row], orders["item"].iat[row]
@@ -155,7 +157,7 @@ def exceptions_for(
             else "quantity 0; nothing to allocate"
         )
         rows.append(
-            PlanException(
+            ExceptionRow(
                 kind="beyond_horizon" if reason == "beyond_horizon" else "zero_quantity",
                 severity="info",
                 item=item,
@@ -171,7 +173,7 @@ def exceptions_for(
     ]
     for _, s in late_supply.iterrows():
         rows.append(
-            PlanException(
+            ExceptionRow(
                 kind="beyond_horizon",
                 severity="info",
                 item=s["item"],
@@ -186,9 +188,9 @@ def exceptions_for(
     return exceptions_frame(rows)
 
 
-def _over_committed(problem: AllocationProblem) -> list[PlanException]:
+def _over_committed(problem: AllocationProblem) -> list[ExceptionRow]:
     """Items whose promised lines ask more than all their supply within the horizon."""
-    out: list[PlanException] = []
+    out: list[ExceptionRow] = []
     n_items = len(problem.item_ids)
     promised = np.bincount(
         problem.line_item[problem.line_has_promise],
@@ -201,7 +203,7 @@ def _over_committed(problem: AllocationProblem) -> list[PlanException]:
     for i in np.flatnonzero(promised > supply):
         scale = problem.item_scale[i]
         out.append(
-            PlanException(
+            ExceptionRow(
                 kind="over_committed",
                 severity="warning",
                 item=problem.item_ids[i],
@@ -215,7 +217,7 @@ def _over_committed(problem: AllocationProblem) -> list[PlanException]:
 
 def _broken(
     problem: AllocationProblem, flows: np.ndarray, promises: pd.DataFrame, protect: bool
-) -> list[PlanException]:
+) -> list[ExceptionRow]:
     """One ``broken_commitment`` per promised line not fully delivered by its promised date."""
     del promises
     kept = np.bincount(
@@ -229,7 +231,7 @@ def _broken(
     lo = np.searchsorted(problem.opt_line, broken, side="left")
     hi = np.searchsorted(problem.opt_line, broken, side="right")
     start = pd.Timestamp(problem.start)
-    out: list[PlanException] = []
+    out: list[ExceptionRow] = []
     for j, a, b in zip(broken, lo, hi, strict=True):
         used = np.arange(a, b)[flows[a:b] > 0]
         order = problem.order_ids[problem.line_order[j]]
@@ -250,7 +252,7 @@ def _broken(
         else:
             when = "nothing delivered"
         out.append(
-            PlanException(
+            ExceptionRow(
                 kind="broken_commitment",
                 severity="warning",
                 item=problem.item_ids[problem.line_item[j]],

@@ -12,7 +12,7 @@ import numpy as np
 
 from oms_plan.allocate.policies import Policy, Stage, Weights, build_stages
 from oms_plan.allocate.problem import AllocationProblem, Quota, build_problem
-from oms_plan.allocate.report import exceptions_for, kpis_for, promises_frame
+from oms_plan.allocate.report import allocation_promises, exceptions_for, kpis_for
 from oms_plan.allocate.result import AllocationResult, BackendAnswer, StageOutcome, worst_status
 from oms_plan.backends import available, get_backend
 from oms_plan.dataset import Dataset
@@ -93,7 +93,7 @@ def allocate_stock(
     outcomes = _merge_stages(problem, stages, answers, flows)
     runtime = time.perf_counter() - started
     stats = _stats(answers, outcomes, runtime)
-    promises = promises_frame(dataset, problem, flows)
+    promises = allocation_promises(dataset, problem, flows)
     exceptions = exceptions_for(
         dataset, problem, flows, promises, protect_commitments=protect_commitments
     )

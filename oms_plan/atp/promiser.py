@@ -664,18 +664,21 @@ class Promiser:
             if delivery < best_delivery and delivery <= limit:
                 best, best_delivery, best_day = route, delivery, t
         whole_only = not req.partial_ok or req.max_shipments == 1
-        if best is not None and not whole_only and best_delivery > first_possible:
+        # ``first_possible`` is when some route could deliver at all (lanes and lead times);
+        # ``first`` is when one has something to ship, where a split starts (rule 3).
+        first = first_possible
+        if not whole_only and (best is None or best_delivery > first_possible):
             # Splitting helps only if something arrives before the single shipment would.
-            first_possible = self._first_available(req, rows)
+            first = self._first_available(req, rows)
         if (
             best is not None
-            and (whole_only or best_delivery <= first_possible)
+            and (whole_only or best_delivery <= first)
             and best_delivery <= new_delivery
         ):
             return [self._leg(best, best_day, qty, r, rows)], 0.0, None
         if whole_only and new is not None:
             return [self._leg(new, new_delivery - new.offset, qty, r, rows)], 0.0, None
-        if not req.partial_ok or first_possible > limit:
+        if not req.partial_ok or first > limit:
             return [], qty, self._short_reason(req, first_possible)
         rows = rows if rows is not None else _Rows(self.ledger)
         if req.max_shipments == 1:
@@ -687,7 +690,7 @@ class Promiser:
             if rest <= EPS:
                 return [leg] if leg is not None else [], 0.0, None
             return [leg] if leg is not None else [], rest, self._short_reason(req, first_possible)
-        return self._split(req, first_possible, rows)
+        return self._split(req, first, first_possible, rows)
 
     def _first_available(self, req: _Request, rows: _Rows | None) -> int:
         """Earliest delivery day on which some route has anything at all to ship."""
@@ -709,7 +712,7 @@ class Promiser:
         return first
 
     def _split(
-        self, req: _Request, first_day: int, rows: _Rows
+        self, req: _Request, first_day: int, reach: int, rows: _Rows
     ) -> tuple[list[_Leg], float, str | None]:
         """Partial shipments: what there is on the first day, then the rest in one go.
 
@@ -749,7 +752,7 @@ class Promiser:
                             )
         if remaining <= EPS:
             return legs, 0.0, None
-        return legs, remaining, self._short_reason(req, first_day)
+        return legs, remaining, self._short_reason(req, reach)
 
     def _wave(
         self,

@@ -9,6 +9,7 @@ import typer
 
 from oms_plan.cli import (
     allocate_cmd,
+    compare_cmd,
     generate_cmd,
     mrp_cmd,
     plan_cmd,
@@ -98,6 +99,7 @@ for _module in (
     mrp_cmd,
     schedule_cmd,
     plan_cmd,
+    compare_cmd,
 ):
     _module.register(app)
 

@@ -30,7 +30,6 @@ from oms_plan.errors import PlanningError
 #: Integer code of each lot rule, in the order of ``oms_plan.schema.LOT_RULES``.
 LOT_FOR_LOT, FIXED, POQ, EOQ = 0, 1, 2, 3
 RULE_CODES = {"lot_for_lot": LOT_FOR_LOT, "fixed": FIXED, "poq": POQ, "eoq": EOQ}
-RULE_NAMES = {v: k for k, v in RULE_CODES.items()}
 
 #: Quantities closer than this are equal (floating error of sums, never a business unit).
 TOL = 1e-7

@@ -75,7 +75,7 @@ def plan_materials(
     ids = planned_order_ids(problem, netting)
     planned = planned_orders_frame(problem, netting, ids)
     pegging = pegging_frame(problem, netting, pegs, ids)
-    projection = projection_frame(dataset, problem, netting)
+    projection = mrp_projection(dataset, problem, netting)
     exceptions = mrp_exceptions(
         dataset, problem, netting, pegs, ids, reschedule_days=reschedule_days
     )
@@ -212,7 +212,7 @@ def pegging_frame(
     return output_frame("pegging", frame.iloc[sort])
 
 
-def projection_frame(dataset: Dataset, problem: MrpProblem, netting: NettingResult) -> pd.DataFrame:
+def mrp_projection(dataset: Dataset, problem: MrpProblem, netting: NettingResult) -> pd.DataFrame:
     """The SCHEMA ``projection`` table: MRP on-hand per buffer and day, ATP from the ATP engine."""
     from oms_plan.atp import AtpLedger
 

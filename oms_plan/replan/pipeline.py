@@ -45,7 +45,7 @@ MAX_DEFAULT_PARTS = 16
 _DEFAULT_PRIORITY = 3
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PlanOptions:
     """Settings of a replan (all keyword arguments of :func:`plan`)."""
 
@@ -122,15 +122,15 @@ def plan(
 
     """
     options = PlanOptions(
-        policy,
-        protect_commitments,
-        allocation_solver,
-        allocation_time_limit,
-        schedule_solver,
-        schedule_objective,
-        schedule_time_limit,
-        seed,
-        verify,
+        policy=policy,
+        protect_commitments=protect_commitments,
+        allocation_solver=allocation_solver,
+        allocation_time_limit=allocation_time_limit,
+        schedule_solver=schedule_solver,
+        schedule_objective=schedule_objective,
+        schedule_time_limit=schedule_time_limit,
+        seed=seed,
+        verify=verify,
     )
     if schedule_time_limit <= 0 or (
         allocation_time_limit is not None and allocation_time_limit <= 0

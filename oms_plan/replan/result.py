@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from oms_plan.outputs import write_outputs
 from oms_plan.results import SolverStats
 from oms_plan.writing import TableFormat
+
+if TYPE_CHECKING:
+    from oms_plan.dataset import Dataset
 
 #: Tables of a plan folder, in the order they are written (SCHEMA.md "Plan outputs").
 PLAN_TABLES = (
@@ -26,7 +30,7 @@ PLAN_TABLES = (
 
 @dataclass(frozen=True)
 class Plan:
-    """The outcome of :func:`oms_plan.replan`.
+    """The outcome of :func:`oms_plan.plan`, the nightly replan.
 
     Attributes
     ----------
@@ -96,6 +100,18 @@ class Plan:
     def write(self, out: str | Path, *, format: TableFormat = "csv") -> list[Path]:
         """Write every table into folder ``out``; return the paths."""
         return write_outputs(self.to_frames(), out, format=format)
+
+    def plot_inventory(self, item: str, location: str, **kwargs: Any) -> Any:
+        """Projected on-hand and ATP of a buffer (:func:`oms_plan.replan.plots.plot_inventory`)."""
+        from oms_plan.replan.plots import plot_inventory
+
+        return plot_inventory(self, item, location, **kwargs)
+
+    def plot_load(self, dataset: Dataset | None = None, **kwargs: Any) -> Any:
+        """Workstation load vs capacity; see :func:`oms_plan.replan.plots.plot_load`."""
+        from oms_plan.replan.plots import plot_load
+
+        return plot_load(self, dataset, **kwargs)
 
     def summary(self) -> str:
         """A few lines for a planner: service level, material, capacity, exceptions."""

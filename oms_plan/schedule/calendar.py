@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MINUTES_PER_DAY = 1440
-MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 
 #: One weekly shift: (weekday 0 = Monday … 6, start minute, end minute), end ≤ start = overnight.
 Shift = tuple[int, int, int]

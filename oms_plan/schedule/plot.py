@@ -1,4 +1,8 @@
-"""Gantt chart of a schedule (matplotlib is imported only when a chart is drawn)."""
+"""Gantt chart of a schedule (matplotlib is imported only when a chart is drawn).
+
+The time axis shows real dates and times by default (``dates=False``: hours or minutes from
+plan start); downtime, when given, is shaded on the rows of its workstation.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 if TYPE_CHECKING:
+    from oms_plan.dataset import Dataset
     from oms_plan.schedule.result import ScheduleResult
 
 
@@ -18,6 +25,8 @@ def gantt(
     title: str | None = None,
     workstations: Iterable[str] | None = None,
     window: tuple[dt.date | str, dt.date | str] | None = None,
+    dates: bool = True,
+    downtime: Dataset | pd.DataFrame | None = None,
 ) -> Any:
     """Draw one bar per operation, one row per workstation unit, coloured by order.
 
@@ -28,7 +37,7 @@ def gantt(
     ax
         A matplotlib ``Axes`` to draw on; a new figure when ``None``.
     hours
-        Time axis in hours from plan start (else minutes).
+        With ``dates=False``: time axis in hours from plan start (else minutes).
     title
         Chart title (default: status and objective).
     workstations
@@ -36,6 +45,11 @@ def gantt(
     window
         Draw only operations overlapping the days ``(first, last)`` (inclusive, dates or
         ISO strings), and limit the time axis to them.
+    dates
+        A real date-and-time axis (default); ``False`` counts from plan start.
+    downtime
+        The dataset (its ``downtime`` table) or a downtime table (workstation, start,
+        end): each stretch is shaded grey on the rows of its workstation.
 
     Returns
     -------
@@ -64,19 +78,27 @@ def gantt(
     cmap = plt.get_cmap("tab20")
     colour = {o: cmap(i % 20) for i, o in enumerate(orders)}
     scale = 60.0 if hours else 1.0
+    origin = 0.0
+    if dates:
+        mdates = _dates()
+        # Matplotlib date numbers count days: minute m from plan start is origin + m / 1440.
+        origin = float(mdates.date2num(pd.Timestamp(result.start)))
+        scale = 1440.0
+    if downtime is not None:
+        _shade_downtime(ax, result, downtime, index, origin, scale)
     for op in operations:
         y = index[(op.workstation, op.unit)]
         ax.barh(
             y,
             (op.end - op.start) / scale,
-            left=op.start / scale,
+            left=origin + op.start / scale,
             color=colour[op.order],
             edgecolor="black",
             linewidth=0.5,
         )
         if len(operations) <= 60:
             ax.text(
-                (op.start + op.end) / 2 / scale,
+                origin + (op.start + op.end) / 2 / scale,
                 y,
                 f"{op.order}/{op.step}",
                 ha="center",
@@ -87,18 +109,21 @@ def gantt(
     for order in result.orders:
         if order.tardiness and order.completion is not None and order.order in drawn:
             ax.axvline(
-                order.due / scale,
+                origin + order.due / scale,
                 color=colour.get(order.order, "grey"),
                 linestyle=":",
                 linewidth=0.8,
             )
     if window is not None:
         lo, hi = _window_minutes(result, window)
-        ax.set_xlim(lo / scale, hi / scale)
+        ax.set_xlim(origin + lo / scale, origin + hi / scale)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([f"{w}#{u}" for w, u in rows])
     ax.invert_yaxis()
-    ax.set_xlabel(f"{'hours' if hours else 'minutes'} from {result.start.isoformat()} 00:00")
+    if dates:
+        _date_axis(ax)
+    else:
+        ax.set_xlabel(f"{'hours' if hours else 'minutes'} from {result.start.isoformat()} 00:00")
     ax.set_title(
         title
         or f"{result.stats.solver}: {result.status.value}, "
@@ -135,3 +160,56 @@ def _selected(
         if (chosen is None or op.workstation in chosen)
         and (lo is None or (op.end > lo and op.start < (hi or 0)))
     ]
+
+
+def _dates() -> Any:
+    """``matplotlib.dates``, typed as Any: its stubs leave these helpers untyped."""
+    import importlib
+
+    return importlib.import_module("matplotlib.dates")
+
+
+def _date_axis(ax: Any) -> None:
+    mdates = _dates()
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
+    ax.xaxis_date()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _shade_downtime(
+    ax: Any,
+    result: ScheduleResult,
+    downtime: Dataset | pd.DataFrame,
+    rows: dict[tuple[str, int], int],
+    origin: float,
+    scale: float,
+) -> None:
+    """Grey hatched spans on every drawn row of a workstation while it is down."""
+    table = downtime if isinstance(downtime, pd.DataFrame) else downtime.downtime
+    if table.empty or not rows:
+        return
+    zero = pd.Timestamp(result.start)
+    by_station: dict[str, list[int]] = {}
+    for (ws, _), y in rows.items():
+        by_station.setdefault(ws, []).append(y)
+    first = True
+    for r in table.itertuples(index=False):
+        ys = by_station.get(str(r.workstation))
+        if not ys:
+            continue
+        lo = (pd.Timestamp(r.start) - zero).total_seconds() / 60
+        hi = (pd.Timestamp(r.end) - zero).total_seconds() / 60
+        for y in ys:
+            # broken_barh adds a collection, not patches: bars stay one patch per operation.
+            ax.broken_barh(
+                [(origin + lo / scale, (hi - lo) / scale)],
+                (y - 0.45, 0.9),
+                facecolors="lightgrey",
+                edgecolor="grey",
+                hatch="//",
+                linewidth=0.3,
+                label="downtime" if first else None,
+                zorder=0,
+            )
+            first = False

@@ -29,7 +29,7 @@ MAX_WINDOW = 4 * 366 * MINUTES_PER_DAY
 #: Value of a duration or changeover in minutes that CP-SAT handles comfortably.
 MAX_MINUTES = 2**40
 
-Weights = Mapping[int, int] | Callable[[int], int]
+OrderWeights = Mapping[int, int] | Callable[[int], int]
 
 
 def default_weight(priority: int) -> int:
@@ -177,11 +177,6 @@ class SchedulingProblem:
         )
         return bool(fams) and bool(matrix[np.ix_(fams, fams)].any())
 
-    def minute_label(self, minute: int) -> str:
-        """ISO time ``YYYY-MM-DDTHH:MM`` of ``minute`` from plan start."""
-        moment = dt.datetime.combine(self.start, dt.time()) + dt.timedelta(minutes=int(minute))
-        return moment.strftime("%Y-%m-%dT%H:%M")
-
     # -- construction ---------------------------------------------------------------------
     @classmethod
     def from_dataset(
@@ -189,7 +184,7 @@ class SchedulingProblem:
         dataset: Dataset,
         *,
         orders: pd.DataFrame | None = None,
-        weights: Weights | None = None,
+        weights: OrderWeights | None = None,
     ) -> SchedulingProblem:
         """Build the problem of scheduling a dataset's open manufacturing orders.
 
@@ -227,7 +222,7 @@ class SchedulingProblem:
 class _Builder:
     """Turns a dataset into a :class:`SchedulingProblem` (one pass, all problems at once)."""
 
-    def __init__(self, ds: Dataset, weights: Weights | None) -> None:
+    def __init__(self, ds: Dataset, weights: OrderWeights | None) -> None:
         self.ds = ds
         self.weights = weights
         self.diagnostics: list[PlanException] = []

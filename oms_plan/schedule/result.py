@@ -181,7 +181,7 @@ class ScheduleResult:
 
     @property
     def has_schedule(self) -> bool:
-        """Whether there is a schedule (optimal or feasible, or empty with nothing to do)."""
+        """Whether the solve found a schedule: optimal or feasible (not empty or infeasible)."""
         return self.stats.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
 
     @property

@@ -16,7 +16,7 @@ from oms_plan.errors import PlanningError
 from oms_plan.outputs import PlanException
 from oms_plan.schedule.checker import ScheduleCheckError, check_schedule
 from oms_plan.schedule.options import BackendOutcome, ScheduleOptions
-from oms_plan.schedule.problem import SchedulingProblem, Weights
+from oms_plan.schedule.problem import OrderWeights, SchedulingProblem
 from oms_plan.schedule.result import ScheduleResult, Solution, build_result, parse_objective
 
 _log = logging.getLogger("oms_plan")
@@ -34,7 +34,7 @@ def schedule_orders(
     seed: int = 0,
     hint: Hint = None,
     orders: pd.DataFrame | None = None,
-    weights: Weights | None = None,
+    weights: OrderWeights | None = None,
     deterministic: bool = False,
     rule: str = "edd",
     verify: bool = False,

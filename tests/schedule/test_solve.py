@@ -292,6 +292,7 @@ def test_plot_filters_workstations_and_window(tiny: Dataset) -> None:
         and op.start < ((first_day - r.start).days + 1) * 1440
     ]
     assert len(ax.patches) == len(in_day)
+    ax = r.plot(window=(first_day, first_day), dates=False)
     assert ax.get_xlim() == ((first_day - r.start).days * 24, ((first_day - r.start).days + 1) * 24)
     with pytest.raises(ValueError, match="workstation"):
         r.plot(workstations=["NOPE"])
