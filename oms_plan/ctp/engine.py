@@ -233,22 +233,22 @@ class CtpEngine:
                     reason = "transit"
                 continue
             if best is not None and (
-                best.quantity >= quantity - EPS and earliest + route.offset > best.delivery
+                best.quantity >= quantity - EPS and earliest + route.offset >= best.delivery
             ):
-                continue  # cannot beat the best whole answer
+                continue  # cannot beat the best whole answer (a tie keeps the earlier route)
             mark = scratch.mark()
             # A search per route: what one route learnt about failures must not leak into
             # another's reasons (docs: the binding is the first failure of the route).
             search = Search(self.network, self.ledger.buffer, scratch, budget - spent)
-            answer = self._route_answer(search, item, route, quantity, due, last)
+            answer, why = self._route_answer(search, item, route, quantity, due, last)
             spent += search.work
             if answer is not None and (not whole or answer.quantity >= quantity - EPS):
                 if best is None or (
                     (-answer.quantity, answer.delivery) < (-best.quantity - EPS, best.delivery)
                 ):
                     best = answer
-            elif search.fail is not None:
-                reason = search.fail
+            else:
+                reason = why
             scratch.rollback(mark)
             if search.exhausted:
                 reason = SEARCH_LIMIT
@@ -257,36 +257,45 @@ class CtpEngine:
 
     def _route_answer(
         self, search: Search, item: str, route: CtpRoute, quantity: float, due: int, last: int
-    ) -> CtpAnswer | None:
+    ) -> tuple[CtpAnswer | None, str]:
+        """New supply of ``quantity`` by one route.
+
+        On time (backward from ``due``), else as early as it can be (forward to ``last``).
+
+        The binding of an answer that is late or short, and the reason when there is none, is
+        the first failure: of the backward orders (what kept them from being on time), else
+        of the forward ones; ``lead_time`` when the release would fall before plan start.
+        """
         scratch = search.scratch
         mark = scratch.mark()
         if route.method == "buy":
             done = max(due, route.lead, 0)
-            scratch.add_order(
-                Order("buy", item, route.plant, "", quantity, done - route.lead, done)
-            )
+            release = done - route.lead
+            scratch.add_order(Order("buy", item, route.plant, "", quantity, release, done))
             got, binding = quantity, "lead_time"
         else:
-            path = frozenset({route.plant})
             search.fail = None
-            got = 0.0
+            got, first_fail = 0.0, None
             if due >= route.lead:
-                got = search.make_backward(item, route.plant, quantity, due, route.lead, path)
-            first_fail = search.fail if due >= route.lead else "lead_time"
+                got = search.make_backward(item, route.plant, quantity, due, route.lead)
+                if got < quantity - EPS:
+                    first_fail = search.fail
             done = min(due, last)
             if got < quantity - EPS:
-                more, end = search.make_forward(
-                    item, route.plant, quantity - got, max(due + 1, 0), last, route.lead, path
+                more, end, forward_fail = search.make_forward(
+                    item, route.plant, quantity - got, max(due + 1, 0), last, route.lead
                 )
                 got += more
                 if more > EPS:
                     done = end
+                first_fail = first_fail or forward_fail
+            binding = first_fail or "lead_time"
+            if search.exhausted:
+                binding = SEARCH_LIMIT
             if got <= EPS:
-                return None
-            late = done > due
-            binding = (first_fail or "lead_time") if late else "lead_time"
-            if got < quantity - EPS:
-                binding = search.fail or first_fail or "lead_time"
+                return None, binding
+            if done <= due and got >= quantity - EPS:
+                binding = "lead_time"
         if route.plant != route.location:
             scratch.add_order(
                 Order(
@@ -299,7 +308,7 @@ class CtpEngine:
                     done + route.transfer_lead,
                 )
             )
-        return CtpAnswer(
+        answer = CtpAnswer(
             route,
             got if got < quantity else quantity,
             done,
@@ -308,6 +317,7 @@ class CtpEngine:
             tuple(scratch.loads[mark.loads :]),
             tuple(scratch.orders[mark.orders :]),
         )
+        return answer, binding
 
     # -- the state -------------------------------------------------------------------------
     def apply(self, takes: tuple[Leg, ...], loads: tuple[Leg, ...]) -> None:
@@ -465,4 +475,4 @@ class CtpEngine:
                 remaining -= got
             if search.exhausted:
                 break
-            when += 1
+            when = when + 1 if got > EPS else max(when + 1, search.earliest(item, loc))

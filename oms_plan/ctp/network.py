@@ -64,6 +64,17 @@ class Lot:
     cap: float
     integral: bool
 
+    def smallest(self) -> float:
+        """The smallest order the rules allow (0 when any positive quantity is allowed)."""
+        if self.fixed:
+            return self.piece
+        q = self.lot_min
+        if self.multiple > 0:
+            q = max(math.ceil(q / self.multiple - TOL), 1) * self.multiple
+        if self.integral:
+            q = max(math.ceil(q - TOL), 1)
+        return float(q)
+
     def size(self, want: float, most: float) -> float:
         """Quantity of one make order for a need of ``want`` when at most ``most`` fits.
 

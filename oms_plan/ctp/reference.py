@@ -165,15 +165,15 @@ class ReferenceCtp:
             ):
                 continue
             run = _Run(self.net, copy.deepcopy(self.state), self.horizon)
-            answer = run.route_answer(item, route, quantity, due, last)
+            answer, why = run.route_answer(item, route, quantity, due, last)
             if answer is not None and (not whole or answer.quantity >= quantity - EPS):
                 if best is None or (
                     -answer.quantity,
                     answer.completion + answer.route.offset,
                 ) < (-best.quantity - EPS, best.completion + best.route.offset):
                     best = answer
-            elif run.fail is not None:
-                reason = run.fail
+            else:
+                reason = why
         return best, (best.binding if best is not None else reason)
 
     def apply(self, takes: tuple[RefTake, ...], loads: tuple[RefLoad, ...]) -> None:
@@ -233,7 +233,7 @@ class _Run:
 
     def route_answer(
         self, item: str, route: CtpRoute, quantity: float, due: int, last: int
-    ) -> RefAnswer | None:
+    ) -> tuple[RefAnswer | None, str]:
         # Always through self.state: a failed attempt replaces it with the saved copy.
         self.state.takes, self.state.loads, self.state.orders = [], [], []
         if route.method == "buy":
@@ -243,21 +243,21 @@ class _Run:
             )
             got, binding = quantity, "lead_time"
         else:
-            path = frozenset({route.plant})
             self.fail = None
-            got = 0.0
+            got, first_fail = 0.0, None
             if due >= route.lead:
-                got = self.make_backward(item, route.plant, quantity, due, route.lead, path)
-            first_fail = self.fail if due >= route.lead else "lead_time"
+                got = self.make_backward(item, route.plant, quantity, due, route.lead)
+                if got < quantity - EPS:
+                    first_fail = self.fail
             done = min(due, last)
             if got < quantity - EPS:
-                more, end = 0.0, -1
+                more, end, forward_fail = 0.0, -1, None
                 c = max(max(due + 1, 0), route.lead)
                 while quantity - got - more > EPS and c <= last:
-                    made = self.make_order(
-                        item, route.plant, quantity - got - more, c, route.lead, path
-                    )
+                    want = quantity - got - more
+                    made = self.make_order(item, route.plant, want, c, route.lead)
                     if made <= EPS:
+                        forward_fail = forward_fail or self.fail
                         c += 1
                         continue
                     more += made
@@ -265,24 +265,20 @@ class _Run:
                 got += more
                 if more > EPS:
                     done = end
+                first_fail = first_fail or forward_fail
+            binding = first_fail or "lead_time"
             if got <= EPS:
-                return None
-            binding = (first_fail or "lead_time") if done > due else "lead_time"
-            if got < quantity - EPS:
-                binding = self.fail or first_fail or "lead_time"
+                return None, binding
+            if done <= due and got >= quantity - EPS:
+                binding = "lead_time"
         if route.plant != route.location:
             self.state.orders.append(
                 Order(
-                    "transfer",
-                    item,
-                    route.location,
-                    route.plant,
-                    got,
-                    done,
+                    "transfer", item, route.location, route.plant, got, done,
                     done + route.transfer_lead,
                 )
-            )
-        return RefAnswer(
+            )  # fmt: skip
+        answer = RefAnswer(
             route,
             min(got, quantity),
             done,
@@ -291,6 +287,7 @@ class _Run:
             tuple(self.state.loads),
             tuple(self.state.orders),
         )
+        return answer, binding
 
     def obtain(self, item: str, loc: str, quantity: float, by: int, path: frozenset[str]) -> float:
         if by < 0:
@@ -330,19 +327,17 @@ class _Run:
                     )
                     got += moved
             else:
-                got += self.make_backward(item, loc, rest, by, alt.lead, path)
+                got += self.make_backward(item, loc, rest, by, alt.lead)
         return 0.0 if got <= EPS else min(got, quantity)
 
-    def make_backward(
-        self, item: str, plant: str, quantity: float, due: int, lead: int, path: frozenset[str]
-    ) -> float:
+    def make_backward(self, item: str, plant: str, quantity: float, due: int, lead: int) -> float:
         made = 0.0
         c = min(due, self.horizon - 1)
         if c - lead < 0:
             self.fail = self.fail or "lead_time"
         first_fail = None
         while quantity - made > EPS and c - lead >= 0:
-            got = self.make_order(item, plant, quantity - made, c, lead, path)
+            got = self.make_order(item, plant, quantity - made, c, lead)
             if got <= EPS:
                 first_fail = first_fail or self.fail
                 c -= 1
@@ -352,9 +347,7 @@ class _Run:
             self.fail = first_fail
         return made
 
-    def make_order(
-        self, item: str, plant: str, want: float, c: int, lead: int, path: frozenset[str]
-    ) -> float:
+    def make_order(self, item: str, plant: str, want: float, c: int, lead: int) -> float:
         a = c - lead
         steps = self.net.steps(item, plant)
         most, limiting, chosen = math.inf, "", list[int]()
@@ -373,7 +366,9 @@ class _Run:
                 need = qty * per
                 if self.net.integral(comp):
                     need = math.ceil(need - EPS)
-                got = self.obtain(comp, plant, need, a, path)
+                if need <= EPS:
+                    continue
+                got = self.obtain(comp, plant, need, a, frozenset({plant}))
                 if got < need - EPS:
                     short_of = got / per
                     deeper = self.fail

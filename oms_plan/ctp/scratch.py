@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from typing import NamedTuple
 
-from oms_plan.atp.ledger import FloatArray, apply_consume
+from oms_plan.atp.ledger import EPS, FloatArray, apply_consume
 
 _IDS = itertools.count(1)
 
@@ -68,15 +68,29 @@ class Scratch:
 
     """
 
-    __slots__ = ("_caps", "_free", "_rows", "_smin", "_undo", "loads", "orders", "state", "takes")
+    __slots__ = (
+        "_cap_ids",
+        "_caps",
+        "_free",
+        "_rows",
+        "_smin",
+        "_undo",
+        "loads",
+        "orders",
+        "state",
+        "takes",
+    )
 
     def __init__(self, smin: FloatArray, free: FloatArray) -> None:
         self._smin = smin
         self._free = free
         self._rows: dict[int, FloatArray] = {}
         self._caps: dict[int, FloatArray] = {}
-        # (is_capacity, key, the row before the write or None when it was not copied yet)
-        self._undo: list[tuple[bool, int, FloatArray | None]] = []
+        # (is_capacity, key, the row before the write or None when it was not copied yet,
+        #  the row's id before the write)
+        self._undo: list[tuple[bool, int, FloatArray | None, int]] = []
+        # Workstation -> id of its row's contents (absent: untouched); see cap_id.
+        self._cap_ids: dict[int, int] = {}
         self.takes: list[tuple[int, int, float]] = []
         self.loads: list[tuple[int, int, float]] = []
         self.orders: list[Order] = []
@@ -89,10 +103,21 @@ class Scratch:
         value = self._smin.item(b, day) if row is None else row.item(day)
         return value if value > 0.0 else 0.0
 
+    def first_positive(self, b: int) -> int:
+        """First day ATP of buffer ``b`` is positive (the horizon when never)."""
+        row = self._rows.get(b)
+        if row is None:
+            row = self._smin[b]
+        return int(row.searchsorted(EPS, side="right"))
+
     def free_row(self, w: int) -> FloatArray:
         """Free minutes of workstation ``w`` per day (read only)."""
         row = self._caps.get(w)
         return self._free[w] if row is None else row
+
+    def cap_id(self, w: int) -> int:
+        """An id of workstation ``w``'s free minutes: equal ids, equal rows (0: untouched)."""
+        return self._cap_ids.get(w, 0)
 
     def window(self, w: int, first: int, last: int) -> float:
         """Free minutes of workstation ``w`` from day ``first`` through day ``last``."""
@@ -108,10 +133,10 @@ class Scratch:
         """Take ``quantity`` from buffer ``b`` on ``day``."""
         row = self._rows.get(b)
         if row is None:
-            self._undo.append((False, b, None))
+            self._undo.append((False, b, None, 0))
             row = self._rows[b] = self._smin[b].copy()
         else:
-            self._undo.append((False, b, row.copy()))
+            self._undo.append((False, b, row.copy(), 0))
         apply_consume(row, day, quantity)
         self.takes.append((b, day, quantity))
         self.state = next(_IDS)
@@ -123,10 +148,10 @@ class Scratch:
         """
         row = self._caps.get(w)
         if row is None:
-            self._undo.append((True, w, None))
+            self._undo.append((True, w, None, 0))
             row = self._caps[w] = self._free[w].copy()
         else:
-            self._undo.append((True, w, row.copy()))
+            self._undo.append((True, w, row.copy(), self._cap_ids[w]))
         left = minutes
         for day in range(first, last + 1):
             have = row.item(day)
@@ -139,6 +164,7 @@ class Scratch:
             if left <= MINUTE_EPS:
                 break
         self.state = next(_IDS)
+        self._cap_ids[w] = self.state
 
     def add_order(self, order: Order) -> None:
         """Record a new order of the answer."""
@@ -153,12 +179,16 @@ class Scratch:
         """Undo every write since ``mark``."""
         undo = self._undo
         while len(undo) > mark.undo:
-            is_cap, key, before = undo.pop()
+            is_cap, key, before, before_id = undo.pop()
             rows = self._caps if is_cap else self._rows
             if before is None:
                 del rows[key]
+                if is_cap:
+                    del self._cap_ids[key]
             else:
                 rows[key] = before
+                if is_cap:
+                    self._cap_ids[key] = before_id
         del self.takes[mark.takes :]
         del self.loads[mark.loads :]
         del self.orders[mark.orders :]

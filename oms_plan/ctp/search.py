@@ -29,6 +29,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
+import numpy.typing as npt
+
 from oms_plan.atp.ledger import EPS
 from oms_plan.ctp.network import CtpNetwork, Step
 from oms_plan.ctp.scratch import MINUTE_EPS, Order, Scratch
@@ -37,6 +40,10 @@ from oms_plan.ctp.scratch import MINUTE_EPS, Order, Scratch
 SEARCH_LIMIT = "search_limit"
 #: Attempts of one make order when its components come short.
 _ATTEMPTS = 3
+BoolArray = npt.NDArray[np.bool_]
+
+#: "No such day".
+NEVER = 1 << 30
 
 
 class Search:
@@ -82,6 +89,10 @@ class Search:
         # with the state unchanged, the same quantity by an earlier day finds nothing either
         # (every attempt it would make was made and failed, leaving the state as it was).
         self._nothing: dict[tuple[str, str], tuple[int, int, float, str | None]] = {}
+        # (item, location) -> (state, earliest day anything can be had there); see earliest.
+        self._bounds: dict[tuple[str, str], tuple[int, int]] = {}
+        # (item, plant, lead) -> (state, completion days with minutes); see _open_days.
+        self._open: dict[tuple[str, str, int], tuple[tuple[int, ...], BoolArray]] = {}
 
     def _spend(self) -> bool:
         self.work += 1
@@ -149,16 +160,14 @@ class Search:
                     )
                     got += moved
             else:
-                got += self.make_backward(item, location, rest, by, alt.lead, path)
+                got += self.make_backward(item, location, rest, by, alt.lead)
         if got <= EPS:
             self._nothing[key] = (self.scratch.state, by, quantity, self.fail)
             return 0.0
         return got if got < quantity else quantity
 
     # -- make orders -----------------------------------------------------------------------
-    def make_backward(
-        self, item: str, plant: str, quantity: float, due: int, lead: int, path: frozenset[str]
-    ) -> float:
+    def make_backward(self, item: str, plant: str, quantity: float, due: int, lead: int) -> float:
         """Make orders completing on ``due``, ``due - 1``, … until ``quantity`` is covered."""
         made = 0.0
         c = min(due, self.horizon - 1)
@@ -166,10 +175,16 @@ class Search:
             self.fail = self.fail or "lead_time"
         first_fail: str | None = None
         while quantity - made > EPS and c - lead >= 0 and not self.exhausted:
-            got = self.make_order(item, plant, quantity - made, c, lead, path)
+            got = self.make_order(item, plant, quantity - made, c, lead)
             if got <= EPS:
                 first_fail = first_fail or self.fail
-                c -= 1
+                # Skip days whose attempts would fail the same way (leaving the state as it
+                # is): before the components could first be had at all, or without the
+                # minutes for even the smallest order.
+                floor = self.earliest_make(item, plant, lead)
+                c = self._open_before(item, plant, lead, c) if c - 1 >= floor else -1
+                if c < floor:
+                    break
                 continue
             made += got
         if made < quantity - EPS and first_fail is not None:
@@ -184,26 +199,133 @@ class Search:
         first: int,
         last: int,
         lead: int,
-        path: frozenset[str],
-    ) -> tuple[float, int]:
+    ) -> tuple[float, int, str | None]:
         """Make orders completing on ``first``, ``first + 1``, … ``last`` until covered.
 
-        Returns what was made and the completion day of the last order (``-1`` when none).
+        Returns what was made, the completion day of the last order (``-1`` when none) and
+        why the first attempt that failed did (``None`` when none failed).
         """
         made, end = 0.0, -1
+        first_fail: str | None = None
         c = max(first, lead)
         while quantity - made > EPS and c <= last and not self.exhausted:
-            got = self.make_order(item, plant, quantity - made, c, lead, path)
+            got = self.make_order(item, plant, quantity - made, c, lead)
             if got <= EPS:
-                c += 1
+                first_fail = first_fail or self.fail
+                c = self._open_from(
+                    item, plant, lead, max(c + 1, self.earliest_make(item, plant, lead))
+                )
                 continue
             made += got
             end = c
-        return made, end
+        return made, end, first_fail
 
-    def make_order(
-        self, item: str, plant: str, want: float, c: int, lead: int, path: frozenset[str]
-    ) -> float:
+    # -- lower bounds ------------------------------------------------------------------------
+    def _open_days(self, item: str, plant: str, lead: int) -> BoolArray | None:
+        """Completion days on which a make order of ``item`` at ``plant`` could have its minutes.
+
+        Per step, some alternative has, in the days from release to completion, the minutes
+        of the smallest order the lot rules allow (``None``: no routing, every day).
+        """
+        steps = self.net.steps(item, plant)
+        if not steps:
+            return None
+        key = (item, plant, lead)
+        # Valid while the workstations' rows are the same (not the whole state: a booking
+        # elsewhere changes nothing here).
+        ids = tuple(self.scratch.cap_id(w) for step in steps for w, _, _ in step.alternatives)
+        hit = self._open.get(key)
+        if hit is not None and hit[0] == ids:
+            return hit[1]
+        horizon = self.horizon
+        smallest = self.net.lots[item].smallest()
+        days = np.arange(horizon)
+        first = np.maximum(days - lead, 0)
+        ok = days >= lead
+        for step in steps:
+            fits = np.zeros(horizon, dtype=bool)
+            for w, setup, run in step.alternatives:
+                total = np.concatenate(([0.0], np.cumsum(self.scratch.free_row(w))))
+                window = total[days + 1] - total[first]
+                # A margin far above the rounding of the running sums: a day is skipped only
+                # when its minutes are clearly short.
+                margin = 1e-6 + 1e-9 * float(total[-1])
+                fits |= window >= setup + smallest * run - margin
+            ok &= fits
+        self._open[key] = (ids, ok)
+        return ok
+
+    def _open_before(self, item: str, plant: str, lead: int, c: int) -> int:
+        """The latest completion day before ``c`` that :meth:`_open_days` allows (or -1)."""
+        ok = self._open_days(item, plant, lead)
+        if ok is None:
+            return c - 1
+        found = np.flatnonzero(ok[:c])
+        return int(found[-1]) if len(found) else -1
+
+    def _open_from(self, item: str, plant: str, lead: int, c: int) -> int:
+        """The first completion day from ``c`` on that :meth:`_open_days` allows."""
+        ok = self._open_days(item, plant, lead)
+        if ok is None or c >= self.horizon:
+            return c
+        found = np.flatnonzero(ok[c:])
+        return c + int(found[0]) if len(found) else NEVER
+
+    def earliest(self, item: str, location: str) -> int:
+        """A day before which no quantity at all of ``item`` can be had at ``location``.
+
+        The first day ATP there is positive, or new supply could be ready ignoring capacity
+        (a purchase's lead time; a transfer's origin plus its lead time; production's lead
+        time after its components' earliest days); ``NEVER`` when none. Only used to skip
+        attempts that would fail: the answers are those of trying every day.
+        """
+        value, _ = self._earliest(item, location, frozenset({location}))
+        return value
+
+    def earliest_make(self, item: str, plant: str, lead: int) -> int:
+        """A completion day before which no make order of ``item`` at ``plant`` succeeds.
+
+        Its components' earliest days plus the lead time, then the first day with the minutes
+        of the smallest order.
+        """
+        worst = 0
+        for comp, per in self.net.bom(item, plant):
+            if per > 0.0:
+                worst = max(worst, self.earliest(comp, plant))
+        return self._open_from(item, plant, lead, lead + worst)
+
+    def _earliest(self, item: str, location: str, visiting: frozenset[str]) -> tuple[int, bool]:
+        key = (item, location)
+        state = self.scratch.state
+        hit = self._bounds.get(key)
+        if hit is not None and hit[0] == state:
+            return hit[1], False
+        best, cut = NEVER, False
+        b = self.buffer_of(item, location)
+        if b is not None:
+            best = self.scratch.first_positive(b)
+        for alt in self.net.alternatives(item, location):
+            if alt.method == "buy":
+                best = min(best, alt.lead)
+            elif alt.method == "transfer":
+                if alt.origin in visiting:
+                    cut = True  # a cycle of transfers: its value depends on the way in
+                    continue
+                value, deeper = self._earliest(item, alt.origin, visiting | {alt.origin})
+                cut = cut or deeper
+                best = min(best, value + alt.lead)
+            else:
+                worst = 0
+                for comp, per in self.net.bom(item, location):
+                    if per > 0.0:
+                        value, _ = self._earliest(comp, location, frozenset({location}))
+                        worst = max(worst, value)
+                best = min(best, self._open_from(item, location, alt.lead, alt.lead + worst))
+        if not cut:
+            self._bounds[key] = (state, best)
+        return best, cut
+
+    def make_order(self, item: str, plant: str, want: float, c: int, lead: int) -> float:
         """One make order completing on day ``c``; returns how much of ``want`` it covers."""
         if self._spend():
             return 0.0
@@ -228,7 +350,10 @@ class Search:
                 need = qty * per
                 if self.net.integral(comp):
                     need = math.ceil(need - EPS)
-                got = self.obtain(comp, plant, need, a, path)
+                if need <= EPS:
+                    continue
+                # A component's transfers start their own chain of locations.
+                got = self.obtain(comp, plant, need, a, frozenset({plant}))
                 if got < need - EPS:
                     short_of = got / per
                     self.fail = self._component_reason(comp)
