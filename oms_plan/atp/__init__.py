@@ -7,8 +7,11 @@ reservations.
 
 from oms_plan.atp.ledger import AtpLedger
 from oms_plan.atp.projection import atp_exceptions, ledger_projection, projection_frame
-from oms_plan.atp.promiser import Promiser, Reservation
+from oms_plan.atp.promiser import Promiser
+from oms_plan.atp.request import LinesError
+from oms_plan.atp.reservations import Reservation
 from oms_plan.atp.types import (
+    DuplicateReservationError,
     Promise,
     QuoteExpiredError,
     Shipment,
@@ -18,6 +21,8 @@ from oms_plan.atp.types import (
 
 __all__ = [
     "AtpLedger",
+    "DuplicateReservationError",
+    "LinesError",
     "Promise",
     "Promiser",
     "QuoteExpiredError",

@@ -22,17 +22,33 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
-import itertools
 import math
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from oms_plan.atp.ledger import EPS, AtpLedger, FloatArray, apply_consume
 from oms_plan.atp.projection import atp_exceptions, ledger_projection
+from oms_plan.atp.request import NEVER as _NEVER
+from oms_plan.atp.request import (
+    DateLike,
+    Request,
+    RequestRules,
+    build_request,
+    records,
+    requests_from_rows,
+    ship_complete_orders,
+)
+from oms_plan.atp.reservations import (
+    Reservation,
+    ReservationBook,
+    checked_shipments,
+    new_reservation_id,
+)
 from oms_plan.atp.routes import KIND_NAMES, REPLENISH, TRANSFER, Route, RouteTable
 from oms_plan.atp.types import (
     Promise,
@@ -40,52 +56,10 @@ from oms_plan.atp.types import (
     Shipment,
     ShipmentKind,
     UnknownReservationError,
+    new_quote_id,
 )
 from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
-
-#: "No lateness limit": a day index no plan reaches.
-_NEVER = 1 << 40
-_TOKENS = itertools.count(1)
-
-DateLike: TypeAlias = dt.date | str
-
-
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    """A reserved promise.
-
-    Attributes
-    ----------
-    id
-        The reservation id (``"R-000001"``, in the order reservations were made).
-    promise
-        The promise reserved.
-    legs
-        ``(buffer, day, quantity)`` taken from the ledger (replenishment takes nothing).
-
-    """
-
-    id: str
-    promise: Promise
-    legs: tuple[tuple[int, int, float], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Request:
-    item: str
-    quantity: float
-    ship_to: str
-    requested: dt.date
-    day: int
-    routes: tuple[Route, ...]
-    partial_ok: bool
-    max_shipments: int | None
-    min_shipment: float
-    limit: int  # last acceptable delivery day
-    integral: bool
-    order: str | None
-    line: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +153,12 @@ class Promiser:
     :meth:`promise` quotes without changing anything; :meth:`reserve` holds a quote;
     :meth:`release` gives it back. Both update the ATP rows of the buffers concerned in place.
 
+    Thread safety: every public method runs under one re-entrant lock of the promiser, so a
+    call sees and leaves the ledger whole — a reserve racing a release (or a promise) on
+    another thread behaves as if the two ran one after the other, and a unit is never
+    reserved twice. ``ledger`` itself is not locked: read it only when no other thread
+    calls the promiser.
+
     Parameters
     ----------
     dataset
@@ -204,16 +184,16 @@ class Promiser:
         self._route_cache: dict[tuple[str, str, str | None, bool], tuple[Route, ...]] = {}
         self._horizon = dataset.horizon_days
         self._start = dataset.start
-        items = dataset.items
-        self._integral = dict(
-            zip(items["item"].astype(str), items["integral"].astype(bool), strict=True)
-        )
-        self._regions = set(dataset.region_ids)
-        self._locations = set(dataset.location_ids)
-        self._token = next(_TOKENS)
-        self._reservations: dict[str, Reservation] = {}
-        self._counter = 0
+        self._rules = RequestRules(dataset)
+        self._integral = self._rules.integral
+        self._locations = self._rules.locations
+        self._book = ReservationBook()
         self._dates: dict[int, dt.date] = {}
+        # One lock for every public call: the ledger rows are updated in place, and a
+        # release recomputes a prefix from running totals that must include every other
+        # reservation. Re-entrant because promise_lines reserves and releases through the
+        # public methods.
+        self._lock = threading.RLock()
 
     # -- public API -----------------------------------------------------------------------
     def promise(
@@ -239,11 +219,12 @@ class Promiser:
         item
             Item id.
         quantity
-            Quantity wanted (> 0).
+            Quantity wanted: > 0, finite, at most 1e15, whole for an integral item.
         ship_to
             Region id.
         requested_date
-            Requested delivery date (a ``date`` or ISO string).
+            Requested delivery date: a ``date`` or exactly ``YYYY-MM-DD``, between
+            1900-01-01 and 2199-12-31 (as the loader accepts).
         partial_ok
             Accept several shipments (from several days or locations); when false the whole
             quantity ships at once or is short.
@@ -269,11 +250,13 @@ class Promiser:
         Raises
         ------
         PlanningError
-            Unknown item, region or location, a quantity that is not a positive number, or
-            an invalid option value.
+            Unknown item, region or location, a quantity or date the loader would reject
+            in an ``orders`` row, or an invalid option value (every problem of the line).
 
         """
-        req = self._request(
+        req = build_request(
+            self._rules,
+            self._routes_for,
             item,
             quantity,
             ship_to,
@@ -287,7 +270,8 @@ class Promiser:
             order=order,
             line=line,
         )
-        return self._promise(req, None)
+        with self._lock:
+            return self._promise(req, None)
 
     def promise_order(
         self, lines: pd.DataFrame | Iterable[Mapping[str, Any]], *, ship_complete: bool = False
@@ -313,26 +297,31 @@ class Promiser:
 
         Raises
         ------
-        PlanningError
-            As :meth:`promise`, naming the line.
+        LinesError
+            Every problem of every line at once (a ``PlanningError`` and a
+            ``DatasetError`` whose issues name row, column and line), as
+            :meth:`promise_lines` checks them.
 
         """
-        reqs = [self._request_from_row(row, pos) for pos, row in enumerate(_records(lines))]
-        if ship_complete:
-            return self._promise_complete(reqs)
-        promises: list[Promise] = []
-        applied: list[tuple[int, int, float]] = []
-        try:
-            for req in reqs:
-                quote = self._promise(req, None)
-                promises.append(quote)
-                for leg in quote._legs:
-                    self.ledger.consume(*leg)
-                    applied.append(leg)
-        finally:
-            for leg in reversed(applied):
-                self.ledger.restore(*leg)
-        return promises
+        reqs = requests_from_rows(
+            self._rules, self._routes_for, records(lines), replenish=self.replenish
+        )
+        with self._lock:
+            if ship_complete:
+                return self._promise_complete(reqs)
+            promises: list[Promise] = []
+            applied: list[tuple[int, int, float]] = []
+            try:
+                for req in reqs:
+                    quote = self._promise(req, None)
+                    promises.append(quote)
+                    for leg in quote._legs:
+                        self.ledger.consume(*leg)
+                        applied.append(leg)
+            finally:
+                for leg in reversed(applied):
+                    self.ledger.restore(*leg)
+            return promises
 
     def promise_lines(
         self, lines: pd.DataFrame | Iterable[Mapping[str, Any]], *, reserve: bool = True
@@ -341,12 +330,14 @@ class Promiser:
 
         Lines of an order with ``ship_complete`` set on any of its lines are promised together
         (:meth:`promise_order` with ``ship_complete=True``) where the order's first line
-        appears.
+        appears. Every line is checked before any is promised: nothing is reserved when one
+        is invalid.
 
         Parameters
         ----------
         lines
             Rows with ``orders`` columns (see :meth:`promise_order`; ``ship_complete`` too).
+            An ``(order, line)`` may appear once and may not be an open line of the dataset.
         reserve
             Reserve every promise (the default); when false each line still sees the quotes
             of the lines before it, and nothing is held afterwards.
@@ -358,99 +349,112 @@ class Promiser:
 
         Raises
         ------
-        PlanningError
-            As :meth:`promise`, naming the line.
+        LinesError
+            Every problem of every line at once (a ``PlanningError`` and a
+            ``DatasetError`` whose issues have table ``"lines"``, row, column, and a
+            message naming the line): unknown references, quantities or dates the loader
+            would reject, fractional quantities of integral items, duplicate keys.
 
         """
-        rows = list(_records(lines))
-        complete_orders = {
-            str(row["order"])
-            for row in rows
-            if _present(row.get("order"))
-            and _present(row.get("ship_complete"))
-            and bool(row["ship_complete"])
-        }
-        results: list[Promise | None] = [None] * len(rows)
-        held: list[str] = []
-        try:
-            for pos, row in enumerate(rows):
-                if results[pos] is not None:
-                    continue
-                order = str(row["order"]) if _present(row.get("order")) else None
-                if order is not None and order in complete_orders:
-                    members = [
-                        p
-                        for p, other in enumerate(rows)
-                        if _present(other.get("order")) and str(other["order"]) == order
-                    ]
-                    reqs = [self._request_from_row(rows[p], p) for p in members]
-                    quotes = self._promise_complete(reqs)
-                else:
-                    members = [pos]
-                    quotes = [self._promise(self._request_from_row(row, pos), None)]
-                for p, quote in zip(members, quotes, strict=True):
-                    results[p] = quote
-                    if quote.shipments:
-                        held.append(self.reserve(quote))
-        finally:
-            if not reserve:
-                for rid in reversed(held):
-                    self.release(rid)
-        return [p for p in results if p is not None]
+        rows = records(lines)
+        reqs = requests_from_rows(self._rules, self._routes_for, rows, replenish=self.replenish)
+        complete_orders = ship_complete_orders(rows)
+        with self._lock:
+            results: list[Promise | None] = [None] * len(rows)
+            held: list[str] = []
+            try:
+                for pos, req in enumerate(reqs):
+                    if results[pos] is not None:
+                        continue
+                    if req.order is not None and req.order in complete_orders:
+                        members = [p for p, other in enumerate(reqs) if other.order == req.order]
+                        quotes = self._promise_complete([reqs[p] for p in members])
+                    else:
+                        members = [pos]
+                        quotes = [self._promise(req, None)]
+                    for p, quote in zip(members, quotes, strict=True):
+                        results[p] = quote
+                        if quote.shipments:
+                            held.append(self.reserve(quote))
+            finally:
+                if not reserve:
+                    for rid in reversed(held):
+                        self.release(rid)
+            return [p for p in results if p is not None]
 
-    def reserve(self, promise: Promise) -> str:
+    def reserve(self, promise: Promise, *, idempotency_key: str | None = None) -> str:
         """Hold a promise's quantities; return the reservation id.
 
-        The quote is checked again first: every quantity must still be available on its day
-        (another reservation may have taken it since the quote was made).
+        The quote is plain data and is checked first: positive finite shipment quantities
+        adding up to no more than its quantity, known item and locations. Then every quantity
+        must still be available on its day (another reservation may have taken it since the
+        quote was made). The ledger legs are derived from the quote's public fields, so a
+        quote of any promiser of the same dataset is accepted.
 
         Parameters
         ----------
         promise
-            A promise from this promiser (or one with the same items, locations and dates).
+            A promise of this dataset.
+        idempotency_key
+            Identifies this call across retries: reserving the same quote again with the
+            same key returns the first id and reserves nothing more (while that reservation
+            is held). A key names one reservation: used for another promise it is an error.
 
         Returns
         -------
         str
-            The reservation id, for :meth:`release`.
+            The reservation id (``"R-"`` + 32 hex digits, unique across processes), for
+            :meth:`release`.
 
         Raises
         ------
+        PlanningError
+            The promise is malformed (see above).
+        DuplicateReservationError
+            The quote is held already (by a reservation made with another key or none), or
+            ``idempotency_key`` was used for another promise.
         QuoteExpiredError
             The quote no longer holds (nothing is reserved then); the message names the item,
             location, date and what is still available.
 
         """
-        legs = promise._legs if promise._ledger == self._token else self._legs_of(promise)
-        ledger = self.ledger
-        smin = ledger.smin
-        # Cheap rejection first (nothing to undo), then apply and verify: legs of one promise
-        # may share a buffer, so only the state after all of them is conclusive.
-        stale: tuple[int, int, float] | None = None
-        for leg in legs:
-            if smin[leg[0], leg[1]] < leg[2] - EPS:
-                stale = leg
-                break
-        else:
+        if idempotency_key is not None and not isinstance(idempotency_key, str):
+            raise PlanningError(f"idempotency_key must be a string, got {idempotency_key!r}")
+        checked_shipments(promise, self._integral)
+        with self._lock:
+            again = self._book.existing(promise, idempotency_key)
+            if again is not None:
+                return again
+            legs = self._legs_of(promise)
+            ledger = self.ledger
+            smin = ledger.smin
+            # Cheap rejection first (nothing to undo), then apply and verify: legs of one
+            # promise may share a buffer, so only the state after all of them is conclusive.
+            stale: tuple[int, int, float] | None = None
             for leg in legs:
-                ledger.consume(*leg)
-            for leg in legs:
-                if smin[leg[0], leg[1]] < -EPS:
+                if smin[leg[0], leg[1]] < leg[2] - EPS:
                     stale = leg
-                    for back in reversed(legs):
-                        ledger.restore(*back)
                     break
-        if stale is not None:
-            b, day, qty = stale
-            raise QuoteExpiredError(
-                f"the promise of {promise.quantity:g} x {promise.item!r} no longer holds: "
-                f"{qty:g} from {ledger.buffers[b][1]!r} on {self._date(day)} was quoted but "
-                f"only {ledger.available(b, day):g} is available now; ask for a new promise"
-            )
-        self._counter += 1
-        rid = f"R-{self._counter:06d}"
-        self._reservations[rid] = Reservation(rid, promise, legs)
-        return rid
+            else:
+                for leg in legs:
+                    ledger.consume(*leg)
+                for leg in legs:
+                    if smin[leg[0], leg[1]] < -EPS:
+                        stale = leg
+                        for back in reversed(legs):
+                            ledger.restore(*back)
+                        break
+            if stale is not None:
+                b, day, qty = stale
+                raise QuoteExpiredError(
+                    f"the promise of {promise.quantity:g} x {promise.item!r} no longer holds: "
+                    f"{qty:g} from {ledger.buffers[b][1]!r} on {self._date(day)} was quoted "
+                    f"but only {ledger.available(b, day):g} is available now; ask for a new "
+                    "promise"
+                )
+            rid = new_reservation_id()
+            self._book.add(Reservation(rid, promise, legs, idempotency_key))
+            return rid
 
     def release(self, reservation_id: str) -> None:
         """Give back the quantities of a reservation.
@@ -466,18 +470,20 @@ class Promiser:
             The id was never issued here or is already released.
 
         """
-        res = self._reservations.pop(reservation_id, None)
-        if res is None:
-            raise UnknownReservationError(
-                f"unknown reservation {reservation_id!r} (never made here, or already released)"
-            )
-        for leg in reversed(res.legs):
-            self.ledger.restore(*leg)
+        with self._lock:
+            res = self._book.pop(reservation_id) if isinstance(reservation_id, str) else None
+            if res is None:
+                raise UnknownReservationError(
+                    f"unknown reservation {reservation_id!r} (never made here, or already released)"
+                )
+            for leg in reversed(res.legs):
+                self.ledger.restore(*leg)
 
     @property
     def reservations(self) -> Mapping[str, Reservation]:
-        """Reservations held, by id (a read-only view)."""
-        return dict(self._reservations)
+        """Reservations held, by id (a copy, taken atomically)."""
+        with self._lock:
+            return dict(self._book.held)
 
     def atp(self, item: str, location: str) -> pd.DataFrame:
         """Projected stock and cumulative ATP of ``item`` at ``location`` per horizon day.
@@ -501,112 +507,28 @@ class Promiser:
             Unknown item or location.
 
         """
-        self._check_item(item)
-        if location not in self._locations:
+        self._rules.check_item(item)
+        if not isinstance(location, str) or location not in self._locations:
             raise PlanningError(f"unknown location {location!r}")
-        b = self.ledger.buffer(item, location)
-        if b is None:
-            zeros = np.zeros(self._horizon)
-            return pd.DataFrame({"date": self.dataset.dates, "on_hand": zeros, "atp": zeros})
-        proj = ledger_projection(self.ledger, self.dataset, [b])
-        return proj[["date", "on_hand", "atp"]].reset_index(drop=True)
+        with self._lock:
+            b = self.ledger.buffer(item, location)
+            if b is None:
+                zeros = np.zeros(self._horizon)
+                return pd.DataFrame({"date": self.dataset.dates, "on_hand": zeros, "atp": zeros})
+            proj = ledger_projection(self.ledger, self.dataset, [b])
+            return proj[["date", "on_hand", "atp"]].reset_index(drop=True)
 
     def projection(self) -> pd.DataFrame:
         """The ``projection`` table of every buffer, reservations included."""
-        return ledger_projection(self.ledger, self.dataset)
+        with self._lock:
+            return ledger_projection(self.ledger, self.dataset)
 
     def exceptions(self) -> pd.DataFrame:
         """Over-commitments and receipts or commitments beyond the horizon (``exceptions``)."""
-        return atp_exceptions(self.ledger, self.dataset)
+        with self._lock:
+            return atp_exceptions(self.ledger, self.dataset)
 
     # -- requests -------------------------------------------------------------------------
-    def _request(
-        self,
-        item: str,
-        quantity: float,
-        ship_to: str,
-        requested_date: DateLike,
-        *,
-        partial_ok: bool,
-        max_shipments: int | None,
-        min_shipment: float,
-        max_days_late: int | None,
-        location: str | None,
-        replenish: bool,
-        order: str | None,
-        line: str | None,
-        where: str = "",
-    ) -> _Request:
-        self._check_item(item, where)
-        if ship_to not in self._regions:
-            raise PlanningError(f"{where}unknown region {ship_to!r}")
-        if location is not None and location not in self._locations:
-            raise PlanningError(f"{where}unknown location {location!r}")
-        try:
-            qty = float(quantity)
-        except (TypeError, ValueError):
-            raise PlanningError(f"{where}quantity {quantity!r} is not a number") from None
-        if not math.isfinite(qty) or qty <= 0:
-            raise PlanningError(f"{where}quantity must be > 0, got {quantity!r}")
-        if max_shipments is not None and int(max_shipments) < 1:
-            raise PlanningError(f"{where}max_shipments must be ≥ 1, got {max_shipments!r}")
-        if not math.isfinite(float(min_shipment)) or float(min_shipment) < 0:
-            raise PlanningError(f"{where}min_shipment must be ≥ 0, got {min_shipment!r}")
-        if max_days_late is not None and int(max_days_late) < 0:
-            raise PlanningError(f"{where}max_days_late must be ≥ 0, got {max_days_late!r}")
-        requested = _as_date(requested_date, where)
-        day = (requested - self._start).days
-        limit = _NEVER if max_days_late is None else day + int(max_days_late)
-        return _Request(
-            item=item,
-            quantity=qty,
-            ship_to=ship_to,
-            requested=requested,
-            day=day,
-            routes=self._routes_for(item, ship_to, location, replenish),
-            partial_ok=bool(partial_ok),
-            max_shipments=None if max_shipments is None else int(max_shipments),
-            min_shipment=float(min_shipment),
-            limit=limit,
-            integral=self._integral[item],
-            order=order,
-            line=line,
-        )
-
-    def _check_item(self, item: str, where: str = "") -> None:
-        if item not in self._integral:
-            raise PlanningError(f"{where}unknown item {item!r}")
-
-    def _request_from_row(self, row: Mapping[str, Any], pos: int) -> _Request:
-        order = str(row["order"]) if _present(row.get("order")) else None
-        line = str(row["line"]) if _present(row.get("line")) else None
-        where = f"order {order!r} line {line!r}: " if order is not None else f"line {pos + 1}: "
-        missing = [
-            c for c in ("item", "quantity", "ship_to", "requested_date") if not _present(row.get(c))
-        ]
-        if missing:
-            raise PlanningError(f"{where}missing {', '.join(missing)}")
-
-        def opt(name: str, default: Any) -> Any:
-            value = row.get(name)
-            return value if _present(value) else default
-
-        return self._request(
-            str(row["item"]),
-            row["quantity"],
-            str(row["ship_to"]),
-            row["requested_date"],
-            partial_ok=bool(opt("partial_ok", True)),
-            max_shipments=opt("max_shipments", None),
-            min_shipment=float(opt("min_shipment", 0.0)),
-            max_days_late=opt("max_days_late", None),
-            location=None if opt("location", None) is None else str(row["location"]),
-            replenish=bool(opt("replenish", self.replenish)),
-            order=order,
-            line=line,
-            where=where,
-        )
-
     def _routes_for(
         self, item: str, region: str, location: str | None, replenish: bool
     ) -> tuple[Route, ...]:
@@ -623,11 +545,11 @@ class Promiser:
         return routes
 
     # -- planning one line ------------------------------------------------------------------
-    def _promise(self, req: _Request, rows: _Rows | None) -> Promise:
+    def _promise(self, req: Request, rows: _Rows | None) -> Promise:
         legs, short, reason = self._plan(req, rows)
         return self._make_promise(req, legs, short, reason)
 
-    def _plan(self, req: _Request, rows: _Rows | None) -> tuple[list[_Leg], float, str | None]:
+    def _plan(self, req: Request, rows: _Rows | None) -> tuple[list[_Leg], float, str | None]:
         routes, qty, r, limit = req.routes, req.quantity, req.day, req.limit
         if not routes:
             return [], qty, "transit"
@@ -692,7 +614,7 @@ class Promiser:
             return [leg] if leg is not None else [], rest, self._short_reason(req, first_possible)
         return self._split(req, first, first_possible, rows)
 
-    def _first_available(self, req: _Request, rows: _Rows | None) -> int:
+    def _first_available(self, req: Request, rows: _Rows | None) -> int:
         """Earliest delivery day on which some route has anything at all to ship."""
         first = _NEVER
         horizon, smin = self._horizon, self.ledger.smin
@@ -712,7 +634,7 @@ class Promiser:
         return first
 
     def _split(
-        self, req: _Request, first_day: int, reach: int, rows: _Rows
+        self, req: Request, first_day: int, reach: int, rows: _Rows
     ) -> tuple[list[_Leg], float, str | None]:
         """Partial shipments: what there is on the first day, then the rest in one go.
 
@@ -756,7 +678,7 @@ class Promiser:
 
     def _wave(
         self,
-        req: _Request,
+        req: Request,
         routes: Sequence[Route],
         day: int,
         remaining: float,
@@ -807,7 +729,7 @@ class Promiser:
         return remaining
 
     def _earliest_whole(
-        self, req: _Request, routes: Sequence[Route], quantity: float, day: int, rows: _Rows
+        self, req: Request, routes: Sequence[Route], quantity: float, day: int, rows: _Rows
     ) -> tuple[Route, int] | None:
         """The route and take day delivering all of ``quantity`` earliest, from ``day`` on."""
         horizon, limit = self._horizon, req.limit
@@ -832,7 +754,7 @@ class Promiser:
         return best
 
     def _combined_days(
-        self, req: _Request, routes: Sequence[Route], quantity: float, day: int, rows: _Rows
+        self, req: Request, routes: Sequence[Route], quantity: float, day: int, rows: _Rows
     ) -> tuple[int | None, int | None]:
         """When the routes together have ``quantity``, and when their total stops growing.
 
@@ -887,7 +809,7 @@ class Promiser:
         lo = all_day - day if all_day is not None and at_end >= quantity else 0
         return all_day, days[bisect.bisect_left(days, at_end - EPS, lo, key=total)]
 
-    def _last_shipment(self, req: _Request, remaining: float, day: int, rows: _Rows) -> _Leg | None:
+    def _last_shipment(self, req: Request, remaining: float, day: int, rows: _Rows) -> _Leg | None:
         """The one shipment left: all of the rest as early as possible, else the most."""
         whole = self._earliest_whole(req, req.routes, remaining, day, rows)
         if whole is not None:
@@ -895,7 +817,7 @@ class Promiser:
         return self._most_from_one_route(req, remaining, day, rows)
 
     def _most_from_one_route(
-        self, req: _Request, remaining: float, day: int, rows: _Rows
+        self, req: Request, remaining: float, day: int, rows: _Rows
     ) -> _Leg | None:
         """The most of ``remaining`` one route delivers from ``day`` to the limit, earliest."""
         horizon, limit = self._horizon, req.limit
@@ -927,7 +849,7 @@ class Promiser:
         value = rows.value(route.buffer, t if t < last else last)
         return value if value > 0 else 0.0
 
-    def _shippable(self, req: _Request, avail: float, remaining: float) -> float:
+    def _shippable(self, req: Request, avail: float, remaining: float) -> float:
         if req.integral and avail < remaining:
             avail = math.floor(avail + EPS)
         take = min(avail, remaining)
@@ -985,14 +907,14 @@ class Promiser:
             binding = self.ledger.source_of(route.buffer, ready)
         return _Leg(route, t, qty, binding)
 
-    def _short_reason(self, req: _Request, first_possible: int) -> str:
+    def _short_reason(self, req: Request, first_possible: int) -> str:
         if first_possible <= req.limit:
             return "stock"
         lane_only = min((rt.transit for rt in req.routes), default=_NEVER)
         return "transit" if max(req.day, lane_only) > req.limit else "lead_time"
 
     # -- ship-complete orders ---------------------------------------------------------------
-    def _promise_complete(self, reqs: list[_Request]) -> list[Promise]:
+    def _promise_complete(self, reqs: list[Request]) -> list[Promise]:
         if not reqs:
             return []
         own = [self._plan_single(req) for req in reqs]
@@ -1028,7 +950,7 @@ class Promiser:
             for req, (day_own, _) in zip(reqs, own, strict=True)
         ]
 
-    def _plan_single(self, req: _Request) -> tuple[int, str | None]:
+    def _plan_single(self, req: Request) -> tuple[int, str | None]:
         """Earliest delivery of the whole line in one shipment on its own, and its binding."""
         single = dataclasses.replace(req, partial_ok=False)
         legs, _, _ = self._plan(single, None)
@@ -1038,7 +960,7 @@ class Promiser:
 
     def _complete_promises(
         self,
-        reqs: list[_Request],
+        reqs: list[Request],
         legs: list[_Leg],
         own: list[tuple[int, str | None]],
         day: int,
@@ -1060,7 +982,7 @@ class Promiser:
         return date
 
     def _make_promise(
-        self, req: _Request, legs: list[_Leg], short: float, reason: str | None
+        self, req: Request, legs: list[_Leg], short: float, reason: str | None
     ) -> Promise:
         last = self._horizon - 1
         legs = sorted(legs, key=lambda g: g.day + g.route.offset) if len(legs) > 1 else legs
@@ -1103,7 +1025,7 @@ class Promiser:
             order=req.order,
             line=req.line,
             _legs=tuple(ledger_legs),
-            _ledger=self._token,
+            quote_id=new_quote_id(),
         )
 
     def _legs_of(self, promise: Promise) -> tuple[tuple[int, int, float], ...]:
@@ -1112,43 +1034,14 @@ class Promiser:
         for s in promise.shipments:
             if s.kind == "replenishment":
                 continue
-            b = self.ledger.buffer(promise.item, s.source_location or s.location)
+            source = s.source_location or s.location
+            b = self.ledger.buffer(promise.item, source)
             when = s.source_date or s.ship_date
             if b is None:
                 raise QuoteExpiredError(
-                    f"the promise of {promise.item!r} ships from {s.source_location!r}, which "
-                    "has no stock, receipts or commitments here"
+                    f"the promise of {promise.item!r} ships from {source!r}, which has no "
+                    "stock, receipts or commitments of it here"
                 )
             day = min(max((when - self._start).days, 0), self._horizon - 1)
             legs.append((b, day, float(s.quantity)))
         return tuple(legs)
-
-
-def _present(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return False
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return not (isinstance(value, str) and not value.strip())
-
-
-def _records(lines: pd.DataFrame | Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]]:
-    if isinstance(lines, pd.DataFrame):
-        records: list[Mapping[str, Any]] = lines.to_dict("records")
-        return records
-    return lines
-
-
-def _as_date(value: object, where: str = "") -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            pass
-    elif isinstance(value, np.datetime64):
-        return pd.Timestamp(value).date()  # type: ignore[no-any-return]
-    raise PlanningError(f"{where}requested date {value!r} is not a date (YYYY-MM-DD)")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+import itertools
+import os
+import typing
+import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import pandas as pd
 
@@ -22,6 +27,32 @@ class QuoteExpiredError(PlanningError):
 
 class UnknownReservationError(PlanningError):
     """A reservation id that this promiser never issued, or one already released."""
+
+
+class DuplicateReservationError(PlanningError):
+    """A quote already reserved (and not released) was reserved again without its key."""
+
+
+# Quote ids: a random prefix per process and a counter (a UUID per quote would cost more
+# than the rest of a quick promise). A forked child draws a new prefix, so ids made in
+# worker processes never collide with each other or with the parent's.
+_QUOTE_PREFIX = uuid.uuid4().hex[:16]
+_QUOTE_COUNTER = itertools.count(1)
+
+
+def _new_quote_prefix() -> None:
+    global _QUOTE_PREFIX, _QUOTE_COUNTER
+    _QUOTE_PREFIX = uuid.uuid4().hex[:16]
+    _QUOTE_COUNTER = itertools.count(1)
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_new_quote_prefix)
+
+
+def new_quote_id() -> str:
+    """A quote id unique across promisers and processes (``"Q-"`` + hex digits)."""
+    return f"Q-{_QUOTE_PREFIX}{next(_QUOTE_COUNTER):x}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +101,33 @@ class Shipment:
             "delivery_date": self.delivery_date.isoformat(),
         }
 
+    def to_record(self) -> dict[str, Any]:
+        """Every public field as JSON-ready data (dates ISO); :meth:`from_dict` reads it back."""
+        return _record(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Shipment:
+        """A shipment from :meth:`to_record` (or :meth:`to_dict`) output.
+
+        Parameters
+        ----------
+        data
+            At least ``location``, ``quantity``, ``ship_date`` and ``delivery_date``;
+            ``binding`` defaults to ``stock``, the other fields to their defaults.
+
+        Returns
+        -------
+        Shipment
+            The shipment.
+
+        Raises
+        ------
+        PlanningError
+            A required field is missing or a value has the wrong form.
+
+        """
+        return _from_record(cls, {"binding": "stock", **data}, "shipment")
+
 
 @dataclass(frozen=True, slots=True)
 class Promise:
@@ -93,6 +151,10 @@ class Promise:
         allowed lateness) or ``transit``/``lead_time`` (no route reaches the region in time).
     order, line
         The order line promised, when known (batch promising and ``promise_order``).
+    quote_id
+        Identifies this quote (``None`` for a promise built by hand): a quote held by a
+        reservation cannot be reserved again until it is released. Not compared: two quotes
+        with the same content are equal.
 
     """
 
@@ -106,6 +168,7 @@ class Promise:
     short_binding: str | None = None
     order: str | None = None
     line: str | None = None
+    quote_id: str | None = field(default=None, repr=False, compare=False)
     # (buffer, day, quantity) per ATP leg and the ledger identity; for reserve().
     _legs: tuple[tuple[int, int, float], ...] = field(default=(), repr=False, compare=False)
     _ledger: int = field(default=0, repr=False, compare=False)
@@ -140,6 +203,40 @@ class Promise:
             "short": _number(self.short),
             "binding": self.binding,
         }
+
+    def to_record(self) -> dict[str, Any]:
+        """Every public field as JSON-ready data, for storing a quote (a service's ledger).
+
+        Unlike :meth:`to_dict` it keeps what a promiser needs to reserve the quote again
+        (the request, and per shipment its kind, source location and date);
+        ``Promise.from_dict(p.to_record()) == p``.
+        """
+        return _record(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Promise:
+        """A promise from :meth:`to_record` output (quotes are plain data).
+
+        Any promiser of the same dataset accepts the result in ``reserve``.
+
+        Parameters
+        ----------
+        data
+            The fields of :meth:`to_record`; ``short_binding``, ``order`` and ``line`` may be
+            absent; keys that are not fields are ignored (output of a newer version).
+
+        Returns
+        -------
+        Promise
+            The promise.
+
+        Raises
+        ------
+        PlanningError
+            A required field is missing or a value has the wrong form.
+
+        """
+        return _from_record(cls, data, "promise")
 
     def to_frame(self) -> pd.DataFrame:
         """The promise as rows of SCHEMA.md's ``promises`` table (one per shipment + short)."""
@@ -226,6 +323,63 @@ def promises_frame(promises: Iterable[Promise]) -> pd.DataFrame:
     for col in ("ship_date", "delivery_date", "requested_date"):
         frame[col] = pd.to_datetime(frame[col])
     return frame
+
+
+_T = TypeVar("_T", Shipment, Promise)
+
+
+def _record(obj: Shipment | Promise) -> dict[str, Any]:
+    """Public dataclass fields of ``obj`` as JSON-ready values."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        if f.name.startswith("_"):
+            continue
+        value = getattr(obj, f.name)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = [v.to_record() if isinstance(v, Shipment) else v for v in value]
+        out[f.name] = value
+    return out
+
+
+def _from_record(cls: type[_T], data: Mapping[str, Any], what: str) -> _T:
+    """Build ``cls`` from a record, converting each public field by its annotation."""
+    if not isinstance(data, Mapping):
+        raise PlanningError(f"{what}: expected an object, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name.startswith("_"):
+            continue
+        if f.name not in data:
+            has_default = (
+                f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+            )
+            if has_default:
+                continue
+            raise PlanningError(f"{what}: missing field {f.name!r}")
+        kwargs[f.name] = _decode(data[f.name], hints[f.name], f"{what} field {f.name!r}")
+    return cls(**kwargs)
+
+
+def _decode(value: Any, hint: Any, where: str) -> Any:
+    """``value`` converted to the annotated type ``hint`` (dates, floats, shipments)."""
+    args = typing.get_args(hint)
+    if value is None and type(None) in args:
+        return None
+    try:
+        if hint is dt.date or dt.date in args:
+            return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+        if hint is float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"not a number: {value!r}")
+            return float(value)
+        if typing.get_origin(hint) is tuple and args and args[0] is Shipment:
+            return tuple(Shipment.from_dict(v) for v in value)
+    except (TypeError, ValueError) as exc:
+        raise PlanningError(f"{where}: {exc}") from None
+    return value
 
 
 def _number(value: float) -> float | int:

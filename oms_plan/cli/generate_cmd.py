@@ -44,6 +44,13 @@ def register(app: typer.Typer) -> None:
         workstations: Annotated[
             int | None, typer.Option("--workstations", help="Workstations over all plants.")
         ] = None,
+        unschedulable: Annotated[
+            int | None,
+            typer.Option(
+                "--unschedulable",
+                help="Plant this many open production orders that cannot be scheduled (0).",
+            ),
+        ] = None,
         table_format: Annotated[
             TableFormatOption, typer.Option("--format", help="Table file format.")
         ] = TableFormatOption.csv,
@@ -67,6 +74,7 @@ def register(app: typer.Typer) -> None:
                 supply_ratio=supply_ratio,
                 committed_share=committed_share,
                 workstations=workstations,
+                unschedulable=unschedulable,
             )
         except ValueError as exc:
             raise fail_invalid(str(exc)) from exc

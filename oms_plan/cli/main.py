@@ -15,6 +15,7 @@ from oms_plan.cli import (
     plan_cmd,
     promise_cmd,
     schedule_cmd,
+    serve_cmd,
 )
 from oms_plan.cli.common import (
     EXIT_INVALID,
@@ -100,6 +101,7 @@ for _module in (
     schedule_cmd,
     plan_cmd,
     compare_cmd,
+    serve_cmd,
 ):
     _module.register(app)
 

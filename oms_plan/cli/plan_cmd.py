@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from oms_plan.cli.common import (
+    EXIT_INVALID,
     DatasetArg,
     FormatOption,
     PlanOutOption,
@@ -19,9 +21,10 @@ from oms_plan.cli.common import (
     fail_invalid,
     load_or_exit,
     out_console,
+    print_issues,
     write_tables_or_exit,
 )
-from oms_plan.errors import PlanningError
+from oms_plan.errors import DatasetError, PlanningError
 
 
 @contextlib.contextmanager
@@ -87,7 +90,11 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(help="Parallel processes (parts run side by side).")
         ] = 1,
         parts: Annotated[
-            int | None, typer.Option(help="Split into this many parts (default: by workers).")
+            int | None,
+            typer.Option(
+                help="Split into at most this many parts (default: one per independent item "
+                "group, at most 16; the same for any --workers)."
+            ),
         ] = None,
         dask: Annotated[
             str | None,
@@ -97,6 +104,19 @@ def register(app: typer.Typer) -> None:
         ] = None,
         seed: Annotated[int, typer.Option(help="Random seed of the scheduler.")] = 0,
         verify: Annotated[bool, typer.Option(help="Re-check every schedule.")] = False,
+        previous: Annotated[
+            Path | None,
+            typer.Option(
+                help="A previous plan folder: keep what it decided where the inputs allow."
+            ),
+        ] = None,
+        freeze_days: Annotated[
+            int,
+            typer.Option(
+                help="With --previous: its planned orders released within N days are firm.",
+                min=0,
+            ),
+        ] = 0,
         fmt: FormatOption = TableFormatOption.csv,
     ) -> None:
         """Replan the whole order book: promises, planned orders, pegging, schedule, KPIs."""
@@ -106,8 +126,20 @@ def register(app: typer.Typer) -> None:
             raise fail_invalid(f"--workers must be ≥ 1, got {workers}")
         if parts is not None and parts < 1:
             raise fail_invalid(f"--parts must be ≥ 1, got {parts}")
+        if freeze_days and previous is None:
+            raise fail_invalid("--freeze-days keeps a previous plan's orders: give --previous")
         ds = load_or_exit(dataset)
-        split_into = parts if parts is not None else (workers if workers > 1 or dask else 1)
+        before = None
+        if previous is not None:
+            from oms_plan.replan.plan_folder import read_plan
+
+            try:
+                before = read_plan(previous)  # a bad folder exits 2 before any planning
+            except DatasetError as exc:
+                print_issues(exc.issues)
+                raise typer.Exit(EXIT_INVALID) from None
+        # The parts never depend on --workers or --dask: the plan is the same wherever it runs.
+        split_into = parts
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -134,6 +166,8 @@ def register(app: typer.Typer) -> None:
                         executor=executor,
                         parts=split_into,
                         progress=progress,
+                        previous=before,
+                        freeze_days=freeze_days,
                     )
                 except PlanningError as exc:
                     raise fail_invalid(str(exc)) from exc

@@ -23,6 +23,7 @@ from oms_plan.cli.common import (
     print_issues,
     write_tables_or_exit,
 )
+from oms_plan.dataset import Dataset
 from oms_plan.errors import DatasetError, Issue, PlanningError
 
 
@@ -108,7 +109,7 @@ def register(app: typer.Typer) -> None:
                 raise fail_invalid("give either --lines/--out or --item/--quantity/... not both")
             ds = load_or_exit(dataset)
             with _invalid_input_exits():
-                table = _read_lines(lines, ds.start)
+                table = _read_lines(lines, ds)
                 promises = Promiser(ds, replenish=replenish).promise_lines(table)
             write_tables_or_exit({"promises": promises_frame(promises)}, out, fmt)
             short = sum(1 for p in promises if p.short > 0)
@@ -150,22 +151,39 @@ def _invalid_input_exits() -> Iterator[None]:
         raise fail_invalid(str(exc)) from exc
 
 
-def _read_lines(path: Path, start: object) -> pd.DataFrame:
-    """Read and type a file of order lines; every problem at once, as a DatasetError."""
+def _read_lines(path: Path, ds: Dataset) -> pd.DataFrame:
+    """Read, type and check a file of order lines; every problem at once, as a DatasetError.
+
+    Each problem names the file, the row (1 = first line after the header) and the column:
+    cells that cannot be read, and what the promiser would reject (unknown references,
+    quantities and dates out of the loader's ranges, fractional quantities of integral
+    items, an (order, line) given twice or already an open line of the dataset).
+    """
+    from oms_plan.atp.request import LinesError, RequestRules, records, requests_from_rows
     from oms_plan.fields import coerce_table
     from oms_plan.reading import read_csv_table
     from oms_plan.schema import TABLES
 
     if not path.is_file():
-        raise DatasetError([Issue("lines", None, None, f"no such file: {path}")])
+        raise DatasetError([Issue(path.name, None, None, f"no such file: {path}")])
     try:
         raw = pd.read_parquet(path) if path.suffix == ".parquet" else read_csv_table(path)
+    except DatasetError as exc:
+        raise DatasetError([dataclasses.replace(i, table=path.name) for i in exc.issues]) from exc
     except Exception as exc:  # any reader failure is a problem of this file
-        raise DatasetError([Issue("lines", None, None, f"cannot read {path.name}: {exc}")]) from exc
-    typed, issues = coerce_table(TABLES["orders"], raw, start)  # type: ignore[arg-type]
-    errors = [dataclasses.replace(i, table=path.name) for i in issues if i.severity == "error"]
+        raise DatasetError([Issue(path.name, None, None, f"cannot read it: {exc}")]) from exc
+    typed, issues = coerce_table(TABLES["orders"], raw, ds.start)
+    errors = [i for i in issues if i.severity == "error"]
+    try:
+        # Routes do not matter for checking: only the lines' own values and keys.
+        requests_from_rows(RequestRules(ds), lambda *_: (), records(typed), replenish=False)
+    except LinesError as exc:
+        # A cell the reader could not read is missing in ``typed``: reported once, above.
+        unread = {(i.row, i.column) for i in errors}
+        errors += [i for i in exc.issues if (i.row, i.column) not in unread]
     if errors:
-        raise DatasetError(errors)
+        errors.sort(key=lambda i: (i.row or 0, i.column or ""))
+        raise DatasetError([dataclasses.replace(i, table=path.name) for i in errors])
     return typed
 
 

@@ -52,6 +52,9 @@ class GeneratorConfig:
         Number of workstations over all plants.
     start
         Plan start date.
+    unschedulable
+        Open production orders planted that no schedule can hold (0 by default: every
+        generated order is schedulable).
 
     """
 
@@ -67,6 +70,7 @@ class GeneratorConfig:
     committed_share: float
     workstations: int
     start: dt.date
+    unschedulable: int = 0
 
     @property
     def warehouses(self) -> int:
@@ -117,6 +121,7 @@ def resolve_config(
     committed_share: float | None = None,
     workstations: int | None = None,
     start: dt.date | None = None,
+    unschedulable: int | None = None,
 ) -> GeneratorConfig:
     """Fill in defaults for the knobs left at ``None`` and check every knob.
 
@@ -142,6 +147,8 @@ def resolve_config(
         Workstations over all plants (≥ 0).
     start
         Plan start date.
+    unschedulable
+        Open production orders to plant that cannot be scheduled (≥ 0; default 0).
 
     Returns
     -------
@@ -190,6 +197,7 @@ def resolve_config(
     if start is not None and not isinstance(start, dt.date):
         raise ValueError(f"start must be a date, got {start!r}")
     plan_start = DEFAULT_START if start is None else _as_date(start)
+    planted = 0 if unschedulable is None else _whole("unschedulable", unschedulable, 0)
     return GeneratorConfig(
         scale=int(scale),
         seed=int(seed),
@@ -203,6 +211,7 @@ def resolve_config(
         committed_share=share,
         workstations=n_ws,
         start=plan_start,
+        unschedulable=planted,
     )
 
 

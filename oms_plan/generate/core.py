@@ -22,6 +22,7 @@ from oms_plan.generate.factory import build_factory, workstations_per_plant
 from oms_plan.generate.geography import build_geography
 from oms_plan.generate.products import build_products
 from oms_plan.generate.replenishment import build_sourcing, build_stock
+from oms_plan.generate.schedulable import make_schedulable
 from oms_plan.loading import load
 from oms_plan.settings import PlanSettings
 
@@ -38,6 +39,7 @@ STREAMS = (
     "items",
     "sourcing",
     "stock",
+    "unschedulable",  # appended last: the streams before it keep their seeds
 )
 
 
@@ -53,6 +55,7 @@ def generate_frames(
     committed_share: float | None = None,
     workstations: int | None = None,
     start: dt.date | None = None,
+    unschedulable: int | None = None,
 ) -> tuple[dict[str, pd.DataFrame], PlanSettings]:
     """Generate the tables of a synthetic dataset, before validation.
 
@@ -82,6 +85,7 @@ def generate_frames(
         committed_share=committed_share,
         workstations=workstations,
         start=start,
+        unschedulable=unschedulable,
     )
     return frames_for(cfg), settings_for(cfg)
 
@@ -117,6 +121,8 @@ def frames_for(cfg: GeneratorConfig) -> dict[str, pd.DataFrame]:
         "supply": stock.supply,
         "orders": book.orders,
     }
+    need = dict(zip(products.item_ids.tolist(), requirement.tolist(), strict=True))
+    frames = make_schedulable(cfg, rng["unschedulable"], frames, need)
     logger.debug("generated %s", {name: len(f) for name, f in frames.items()})
     return frames
 
@@ -138,6 +144,7 @@ def generate_dataset(
     committed_share: float | None = None,
     workstations: int | None = None,
     start: dt.date | None = None,
+    unschedulable: int | None = None,
 ) -> Dataset:
     """Generate a valid synthetic manufacturer-distributor dataset.
 
@@ -168,6 +175,9 @@ def generate_dataset(
         Workstations over all plants (≥ 0; default one per 15 made items, 3 to 200).
     start
         Plan start (default 2026-11-23).
+    unschedulable
+        Open production orders to plant that no schedule can hold (default 0: every
+        generated manufacturing order is schedulable); ids ``MO-X00001``, ...
 
     Returns
     -------
@@ -197,5 +207,6 @@ def generate_dataset(
         committed_share=committed_share,
         workstations=workstations,
         start=start,
+        unschedulable=unschedulable,
     )
     return load(frames, settings=settings)

@@ -213,7 +213,11 @@ def pegging_frame(
 
 
 def mrp_projection(dataset: Dataset, problem: MrpProblem, netting: NettingResult) -> pd.DataFrame:
-    """The SCHEMA ``projection`` table: MRP on-hand per buffer and day, ATP from the ATP engine."""
+    """The SCHEMA ``projection`` table: MRP on-hand and ATP per buffer, on change days only.
+
+    One row per buffer at plan start and one per day where its on_hand or atp changes
+    (:func:`expand_projection` gives one row per day back).
+    """
     from oms_plan.atp import AtpLedger
 
     p, n = problem, netting
@@ -237,18 +241,23 @@ def mrp_projection(dataset: Dataset, problem: MrpProblem, netting: NettingResult
         b = ledger.buffer(item, loc)
         if b is not None:
             atp[k] = ledger.atp(b)
-    # Item and location repeat once per day: categoricals keep millions of rows cheap.
+    # Sparse (SCHEMA allows it): plan start, then only the days where on_hand or atp
+    # changes; a reader carries values forward. At 10k items a dense table is 15 M rows.
+    keep = np.ones(blocks.shape, dtype=bool)
+    if horizon > 1:
+        keep[:, 1:] = (blocks[:, 1:] != blocks[:, :-1]) | (atp[:, 1:] != atp[:, :-1])
+    buf_rows, day_cols = np.nonzero(keep)
     frame = pd.DataFrame(
         {
             "item": pd.Categorical.from_codes(
-                np.repeat(p.buf_item[chosen], horizon), categories=list(p.item_ids)
+                p.buf_item[chosen][buf_rows], categories=list(p.item_ids)
             ),
             "location": pd.Categorical.from_codes(
-                np.repeat(p.buf_loc[chosen], horizon), categories=list(p.location_ids)
+                p.buf_loc[chosen][buf_rows], categories=list(p.location_ids)
             ),
-            "date": np.tile(dataset.dates.to_numpy(), len(chosen)),
-            "on_hand": _clean(blocks.reshape(-1)),
-            "atp": _clean(atp.reshape(-1)),
+            "date": dataset.dates.to_numpy()[day_cols],
+            "on_hand": _clean(blocks[buf_rows, day_cols]),
+            "atp": _clean(atp[buf_rows, day_cols]),
         }
     )
     return output_frame("projection", frame)
@@ -287,3 +296,36 @@ def _kpis(
     # Counts stay integers next to quantities and seconds.
     frame["value"] = pd.Series(list(values.values()), dtype=object)
     return frame
+
+
+def expand_projection(projection: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """One row per buffer and day of ``dates`` from a sparse ``projection`` (carried forward).
+
+    Parameters
+    ----------
+    projection
+        A ``projection`` table (sparse or dense), dates as dates or ISO strings.
+    dates
+        Every day of the horizon (``Dataset.dates``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns item, location, date, on_hand, atp; sorted by item, location, date.
+
+    """
+    if projection.empty:
+        return projection.copy()
+    frame = projection.assign(
+        item=projection["item"].astype(str),
+        location=projection["location"].astype(str),
+        date=pd.to_datetime(projection["date"]),
+    )
+    keys = frame[["item", "location"]].drop_duplicates().sort_values(["item", "location"])
+    grid = keys.merge(pd.DataFrame({"date": pd.to_datetime(dates)}), how="cross")
+    out = grid.merge(frame, on=["item", "location", "date"], how="left")
+    out = out.sort_values(["item", "location", "date"], kind="mergesort")
+    out[["on_hand", "atp"]] = out.groupby(["item", "location"], sort=False)[
+        ["on_hand", "atp"]
+    ].ffill()
+    return output_frame("projection", out.reset_index(drop=True))

@@ -1,8 +1,9 @@
 """The nightly replan: decompose, allocate, plan material, schedule; merge into one Plan."""
 
 from oms_plan.replan.decompose import item_groups, partition, split
-from oms_plan.replan.pipeline import PlanOptions, plan, plan_part
+from oms_plan.replan.pipeline import PlanOptions, plan_part
 from oms_plan.replan.result import PLAN_TABLES, Plan
+from oms_plan.replan.stable import plan
 
 __all__ = [
     "PLAN_TABLES",

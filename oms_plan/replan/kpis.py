@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from oms_plan.results import SolverStats, SolveStatus
+from oms_plan.schedule.result import PartReport
 
 #: Worst first: the status a plan reports is the worst of its parts'.
 _STATUS_RANK = {
@@ -72,3 +74,33 @@ def utilisation(schedule_kpis: list[Mapping[str, object]]) -> dict[str, float]:
             if name.startswith("utilisation:") and value not in (None, ""):
                 out[name.removeprefix("utilisation:")] = float(str(value))
     return dict(sorted(out.items()))
+
+
+def schedule_parts_kpis(parts: Sequence[Sequence[PartReport]], objective: str) -> dict[str, object]:
+    """The scheduler's outcome for the whole plan and per part (workstation group).
+
+    ``schedule_objective`` and ``schedule_bound`` add up the parts (the largest for
+    ``makespan``): parts share nothing, so the sum of their bounds bounds the whole
+    problem, and ``schedule_gap_whole`` = (objective − bound) / max(1, objective) is the
+    gap of the whole plan's schedule. Per part: ``schedule_status:<part>``,
+    ``schedule_gap:<part>``.
+    """
+    flat = sorted((p for group in parts for p in group), key=lambda p: p.name)
+    objectives = [p.objective for p in flat]
+    bounds = [p.bound for p in flat]
+    if objective == "makespan":
+        value, bound = max(objectives, default=0.0), max(bounds, default=0.0)
+    else:
+        value, bound = float(sum(objectives)), float(sum(bounds))
+    out: dict[str, object] = {
+        "schedule_parts": len(flat),
+        "schedule_objective": value,
+        "schedule_bound": bound,
+        "schedule_gap_whole": round(
+            0.0 if math.isnan(bound) else max(0.0, value - bound) / max(1.0, abs(value)), 6
+        ),
+    }
+    for p in flat:
+        out[f"schedule_status:{p.name}"] = p.status.value
+        out[f"schedule_gap:{p.name}"] = round(p.gap, 6)
+    return out

@@ -29,10 +29,12 @@ from oms_plan.errors import PlanningError
 from oms_plan.mrp import plan_materials
 from oms_plan.outputs import kpis_frame, output_frame
 from oms_plan.replan.decompose import split
-from oms_plan.replan.kpis import service_kpis, utilisation, worst
+from oms_plan.replan.kpis import schedule_parts_kpis, service_kpis, utilisation, worst
 from oms_plan.replan.result import PLAN_TABLES, Plan
+from oms_plan.replan.setaside import short_lines
 from oms_plan.results import SolverStats
 from oms_plan.schedule import schedule_orders
+from oms_plan.schedule.result import PartReport
 
 log = logging.getLogger("oms_plan")
 
@@ -68,6 +70,9 @@ class PartOutcome:
     stats: dict[str, SolverStats]
     schedule_kpis: dict[str, object]
     stages: tuple[str, ...]
+    schedule_parts: tuple[PartReport, ...] = ()
+    set_aside: int = 0
+    fallback: bool = False
 
 
 def plan(
@@ -105,8 +110,8 @@ def plan(
         Where parts run; ``None`` plans in this process.
     parts
         Number of parts to split the dataset into (independent item groups are packed
-        into this many bins). Default: 1 without an executor, else one per item group up
-        to 16.
+        into this many bins). Default: one per item group, packed into at most 16 — the
+        same with or without an executor, so the plan does not depend on where it runs.
     progress
         Called as ``progress(stage, done, total)`` while parts finish their stages.
 
@@ -140,8 +145,9 @@ def plan(
         raise PlanningError(f"parts must be ≥ 1, got {parts}")
     began = time.perf_counter()
     if parts is None:
-        # partition() never makes more bins than there are item groups.
-        parts = 1 if executor is None else MAX_DEFAULT_PARTS
+        # partition() never makes more bins than there are item groups. Never derived from
+        # the executor or its workers: the same dataset gives the same parts everywhere.
+        parts = MAX_DEFAULT_PARTS
     pieces = split(dataset, parts)
     total = len(pieces) * len(STAGES)
     done = 0
@@ -163,7 +169,7 @@ def plan(
             for stage in outcome.stages:
                 tick(stage)
             outcomes.append(outcome)
-    return _merge(dataset, outcomes, len(pieces), time.perf_counter() - began)
+    return _merge(dataset, outcomes, len(pieces), time.perf_counter() - began, options)
 
 
 def plan_part(
@@ -202,8 +208,11 @@ def plan_part(
     )
     finished("schedule")
     schedule_frames = schedule.to_frames()
+    # Degrade, never collapse: what a set-aside order would have delivered is short.
+    aside = {a.order: a.workstation for a in schedule.set_aside}
+    promises = short_lines(allocation.promises, materials.pegging, aside)
     tables = {
-        "promises": allocation.promises,
+        "promises": promises,
         "planned_orders": planned,
         "pegging": materials.pegging,
         "schedule": schedule_frames["schedule"],
@@ -222,6 +231,9 @@ def plan_part(
         stats={"allocate": allocation.stats, "schedule": schedule.stats},
         schedule_kpis={**schedule.kpis(), "late_orders": len(schedule.late_orders)},
         stages=tuple(stages),
+        schedule_parts=schedule.parts,
+        set_aside=len(schedule.set_aside),
+        fallback=schedule.fallback,
     )
 
 
@@ -269,21 +281,28 @@ def _planned_priorities(dataset: Dataset, pegging: pd.DataFrame, make: pd.DataFr
     return [best.get(pid, _DEFAULT_PRIORITY) for pid in make["planned_order"]]
 
 
-def _merge(dataset: Dataset, outcomes: list[PartOutcome], parts: int, runtime: float) -> Plan:
+def _merge(
+    dataset: Dataset,
+    outcomes: list[PartOutcome],
+    parts: int,
+    runtime: float,
+    options: PlanOptions,
+) -> Plan:
     tables: dict[str, pd.DataFrame] = {}
     for name in PLAN_TABLES:
         if name == "kpis":
             continue
         frames = [o.tables[name] for o in outcomes if not o.tables[name].empty]
         merged = pd.concat(frames, ignore_index=True) if frames else output_frame(name, [])
-        # One part is already in the engines' deterministic order; parts are interleaved.
-        ordered = _sorted(dataset, name, merged) if len(frames) > 1 else merged
-        tables[name] = output_frame(name, ordered)
+        # Always the canonical order, even for one part: the rows must not depend on how
+        # the dataset was split.
+        tables[name] = output_frame(name, _sorted(dataset, name, merged))
     stats: dict[str, SolverStats] = {}
     for k, outcome in enumerate(outcomes):
         for stage, value in outcome.stats.items():
             stats[f"{stage}[{k}]"] = value
-    tables["kpis"] = kpis_frame(_kpis(dataset, tables, stats, outcomes, parts, runtime))
+    first = options.schedule_objective.split(",")[0].strip()
+    tables["kpis"] = kpis_frame(_kpis(dataset, tables, stats, outcomes, parts, runtime, first))
     return Plan(tables=tables, stats=stats, parts=parts, runtime=runtime)
 
 
@@ -322,6 +341,7 @@ def _kpis(
     outcomes: list[PartOutcome],
     parts: int,
     runtime: float,
+    objective: str,
 ) -> dict[str, object]:
     kpis: dict[str, Any] = service_kpis(tables["promises"], dataset.orders)
     planned = tables["planned_orders"]
@@ -340,6 +360,9 @@ def _kpis(
         status, gap = worst(stats, stage)
         kpis[f"{label}_status"] = status
         kpis[f"{label}_gap"] = round(gap, 6)
+    kpis.update(schedule_parts_kpis([o.schedule_parts for o in outcomes], objective))
+    kpis["schedule_orders_set_aside"] = sum(o.set_aside for o in outcomes)
+    kpis["schedule_fallback"] = any(o.fallback for o in outcomes)
     exceptions = tables["exceptions"]
     kpis["exceptions"] = len(exceptions)
     for kind, count in exceptions["kind"].value_counts().sort_index().items():

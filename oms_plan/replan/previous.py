@@ -1,22 +1,222 @@
-"""Planning against a previous plan: the plans of this process, remembered for what-ifs.
+"""What a stable replan takes from the previous plan: stamps, pinned promises, frozen orders.
 
-A scenario replans from the plan of its base dataset; when none is given, it uses the last
-plan of that same dataset object with the same options made in this process (a small,
-weakly keyed memory: a dataset that is no longer used drops its plans).
+* **Stamps.** Every plan records, as two KPIs, a fingerprint of what its allocation read
+  (``input_allocation``: items, locations, regions, lanes, sourcing, inventory, supply,
+  orders, settings and the allocation options) and of what its schedule read
+  (``input_schedule``: the make orders, routing, workstations, calendars, downtime, setups,
+  open production orders, settings and the schedule options). A replan against that plan
+  whose stage reads the same keeps the stage's answer — it is a deterministic function of
+  exactly those inputs — whether the previous plan is in memory or read from its folder.
+* **Pinned promises.** When the allocation's inputs changed, order lines whose own inputs
+  did not (same item, quantity and requested date as the previous plan promised) are pinned
+  to what they were promised: their ship-from location when it was one, and their previous
+  delivery date as a promised date when they have none. Commitment protection then keeps
+  them unless stock and receipts cannot (each such move is a ``broken_commitment``).
+* **Frozen orders.** Planned orders released inside the first ``freeze_days`` days are kept
+  as firm receipts: MRP nets against them instead of planning them again.
+* **Memory.** The plans of this process, weakly keyed by their dataset object, so that a
+  scenario without an explicit base replans from the last plan of its base dataset.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import weakref
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from oms_plan.dataset import Dataset
+from oms_plan.fingerprint import table_digest
+from oms_plan.outputs import kpis_frame
+from oms_plan.replan.plan_folder import read_plan
 from oms_plan.replan.result import Plan
 
+#: KPIs that stamp a plan with the fingerprints of its stages' inputs.
+STAMPS = ("input_allocation", "input_schedule")
+_ALLOCATION_TABLES = (
+    "items",
+    "locations",
+    "regions",
+    "lanes",
+    "sourcing",
+    "inventory",
+    "supply",
+    "orders",
+)
+_SCHEDULE_TABLES = ("routing", "workstations", "calendars", "downtime", "setups")
+_ALLOCATION_OPTIONS = (
+    "policy",
+    "protect_commitments",
+    "allocation_solver",
+    "allocation_time_limit",
+)
+_SCHEDULE_OPTIONS = ("schedule_solver", "schedule_objective", "schedule_time_limit", "seed")
+_MAKE_COLUMNS = ("planned_order", "item", "location", "quantity", "release_date", "due_date")
 #: Options that say how a plan is computed, not what it is: not part of the memory key.
 _RUNTIME_OPTIONS = frozenset({"executor", "progress", "parts", "previous", "freeze_days"})
+_KIND = {"buy": "purchase", "make": "production", "transfer": "transfer"}
 
+PreviousLike = Plan | str | Path
+
+
+def as_previous(previous: PreviousLike) -> Plan:
+    """The previous plan as given, or read from its folder."""
+    return previous if isinstance(previous, Plan) else read_plan(previous)
+
+
+# -- stamps ---------------------------------------------------------------------------------
+def _digest(dataset: Dataset, tables: tuple[str, ...], extra: list[str]) -> str:
+    digest = hashlib.sha256(dataset.settings.to_toml().encode())
+    for name in tables:
+        digest.update(name.encode())
+        digest.update(table_digest(dataset.table(name)).encode())
+    for text in extra:
+        digest.update(text.encode())
+    return "sha256:" + digest.hexdigest()
+
+
+def allocation_stamp(dataset: Dataset, options: Any) -> str:
+    """Fingerprint of everything the allocation stage reads."""
+    chosen = [f"{k}={getattr(options, k)!r}" for k in _ALLOCATION_OPTIONS]
+    return _digest(dataset, _ALLOCATION_TABLES, chosen)
+
+
+def schedule_stamp(dataset: Dataset, make: pd.DataFrame, options: Any) -> str:
+    """Fingerprint of everything the schedule stage reads.
+
+    ``make`` holds the planned make orders with their priorities.
+    """
+    supply = dataset.supply
+    production = supply.loc[supply["kind"] == "production"]
+    columns = [c for c in (*_MAKE_COLUMNS, "priority") if c in make.columns]
+    chosen = [f"{k}={getattr(options, k)!r}" for k in _SCHEDULE_OPTIONS]
+    chosen += [table_digest(production), table_digest(make[columns].reset_index(drop=True))]
+    return _digest(dataset, _SCHEDULE_TABLES, chosen)
+
+
+def stamps_of(plan: Plan) -> dict[str, str]:
+    """The stamps a plan carries (none for a plan written before plans were stamped)."""
+    kpis = plan.tables["kpis"]
+    rows = kpis.loc[kpis["kpi"].isin(STAMPS)]
+    return {str(k): str(v) for k, v in zip(rows["kpi"], rows["value"], strict=True)}
+
+
+def stamped(plan: Plan, stamps: Mapping[str, str]) -> Plan:
+    """``plan`` with its stamp KPIs set (after the others)."""
+    kpis = plan.tables["kpis"]
+    kept = kpis.loc[~kpis["kpi"].isin(STAMPS)]
+    values = dict(zip(kept["kpi"], kept["value"], strict=True)) | dict(stamps)
+    return Plan(
+        tables={**plan.tables, "kpis": kpis_frame(values)},
+        stats=plan.stats,
+        parts=plan.parts,
+        runtime=plan.runtime,
+    )
+
+
+# -- pinned promises ------------------------------------------------------------------------
+def pinned_orders(dataset: Dataset, promises: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The orders table with unchanged lines pinned to their previous promise.
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, int]
+        The orders (same rows, same order) and how many lines were pinned. A line is
+        unchanged when the previous plan promised the same item, total quantity and
+        requested date for it; only lines fully promised there are pinned (a short line has
+        nothing to keep).
+
+    """
+    orders = dataset.orders
+    if promises.empty or orders.empty:
+        return orders, 0
+    p = promises.assign(
+        order=promises["order"].astype(str),
+        line=promises["line"].astype(str),
+        _short=promises["status"].astype(str) == "short",
+        _delivery=pd.to_datetime(promises["delivery_date"]),
+        _requested=pd.to_datetime(promises["requested_date"]),
+    )
+    grouped = p.groupby(["order", "line"], sort=False)
+    view = pd.DataFrame(
+        {
+            "item": grouped["item"].first().astype(str),
+            "quantity": grouped["quantity"].sum().astype(float),
+            "requested": grouped["_requested"].first(),
+            "short": grouped["_short"].any(),
+            "delivery": grouped["_delivery"].max(),
+            "locations": grouped["location"].agg(lambda s: tuple(sorted({str(v) for v in s}))),
+        }
+    )
+    keys = pd.MultiIndex.from_arrays(
+        [orders["order"].astype(str), orders["line"].astype(str)], names=["order", "line"]
+    )
+    before = view.reindex(keys)
+    same = (
+        (before["item"].to_numpy() == orders["item"].astype(str).to_numpy())
+        & (
+            (before["quantity"].to_numpy() - orders["quantity"].astype(float).to_numpy()) ** 2
+            < 1e-12
+        )
+        & (before["requested"].to_numpy() == pd.to_datetime(orders["requested_date"]).to_numpy())
+    )
+    full = same & ~before["short"].fillna(True).to_numpy(dtype=bool)
+    out = orders.copy()
+    one_place = full & before["locations"].map(
+        lambda v: isinstance(v, tuple) and len(v) == 1
+    ).to_numpy(dtype=bool)
+    out["location"] = out["location"].astype(object)
+    out.loc[one_place, "location"] = [v[0] for v in before["locations"].to_numpy()[one_place]]
+    no_promise = full & out["promised_date"].isna().to_numpy()
+    out["promised_date"] = pd.to_datetime(out["promised_date"])
+    out.loc[no_promise, "promised_date"] = before["delivery"].to_numpy()[no_promise]
+    return out, int(full.sum())
+
+
+# -- frozen orders --------------------------------------------------------------------------
+def frozen_orders(dataset: Dataset, planned: pd.DataFrame, freeze_days: int) -> pd.DataFrame:
+    """Previous planned orders released before plan start + ``freeze_days``.
+
+    Only those the dataset can still hold: their item and locations exist, and no receipt
+    already has their id.
+    """
+    if freeze_days <= 0 or planned.empty:
+        return planned.iloc[0:0]
+    cutoff = pd.Timestamp(dataset.start) + pd.Timedelta(days=freeze_days)
+    release = pd.to_datetime(planned["release_date"])
+    items, locations = set(dataset.item_ids), set(dataset.location_ids)
+    taken = set(dataset.supply["supply"].astype(str))
+    keep = (
+        (release < cutoff)
+        & planned["item"].isin(items)
+        & planned["location"].isin(locations)
+        & (planned["from_location"].isna() | planned["from_location"].isin(locations))
+        & ~planned["planned_order"].astype(str).isin(taken)
+    )
+    return planned.loc[keep].reset_index(drop=True)
+
+
+def as_supply(frozen: pd.DataFrame) -> pd.DataFrame:
+    """Frozen planned orders as rows of the ``supply`` table (firm receipts, same ids)."""
+    return pd.DataFrame(
+        {
+            "supply": frozen["planned_order"].astype(str),
+            "kind": frozen["method"].map(_KIND),
+            "item": frozen["item"],
+            "location": frozen["location"],
+            "quantity": frozen["quantity"].astype(float),
+            "due_date": pd.to_datetime(frozen["due_date"]),
+            "from_location": frozen["from_location"].astype(object),
+            "release_date": pd.to_datetime(frozen["release_date"]),
+        }
+    )
+
+
+# -- memory ---------------------------------------------------------------------------------
 _MEMORY: weakref.WeakKeyDictionary[Dataset, dict[tuple[tuple[str, str], ...], Plan]] = (
     weakref.WeakKeyDictionary()
 )
@@ -42,10 +242,75 @@ def forget() -> None:
     _MEMORY.clear()
 
 
-def plan_from(dataset: Dataset, previous: Plan | None, options: Mapping[str, Any]) -> Plan:
-    """``plan(dataset, previous=previous, **options)``, remembered for later what-ifs."""
-    from oms_plan.replan.pipeline import plan
+# -- stable planned-order ids ---------------------------------------------------------------
+_ID_KEY = ("method", "item", "location", "from_location", "quantity", "release_date", "due_date")
 
-    result = plan(dataset, **options)
-    remember(dataset, options, result)
-    return result
+
+def _id_keys(planned: pd.DataFrame) -> list[tuple[object, ...]]:
+    columns = [
+        planned["method"].astype(str),
+        planned["item"].astype(str),
+        planned["location"].astype(str),
+        planned["from_location"].astype(object).where(planned["from_location"].notna(), ""),
+        planned["quantity"].astype(float).round(6),
+        pd.to_datetime(planned["release_date"]),
+        pd.to_datetime(planned["due_date"]),
+    ]
+    return list(zip(*columns, strict=True))
+
+
+def stable_ids(planned: pd.DataFrame, previous: pd.DataFrame, taken: set[str]) -> dict[str, str]:
+    """New id → final id: a planned order identical to a previous one keeps its id.
+
+    MRP numbers planned orders per buffer by due date, so one order more or less renumbers
+    every later order of the buffer. An order that is identical in every column (method,
+    item, locations, quantity, release and due date) to a previous planned order takes
+    that order's id instead (each previous id once); every other order keeps its own id,
+    made unique with a ``~k`` suffix when a kept id or ``taken`` already holds it.
+    """
+    pool: dict[tuple[object, ...], list[str]] = {}
+    if not previous.empty:
+        for key, pid in zip(_id_keys(previous), previous["planned_order"].astype(str), strict=True):
+            if pid not in taken:
+                pool.setdefault(key, []).append(pid)
+    ids = planned["planned_order"].astype(str).tolist()
+    final: list[str | None] = []
+    used = set(taken)
+    for key in _id_keys(planned):
+        candidates = pool.get(key)
+        chosen = candidates.pop(0) if candidates else None
+        if chosen is not None:
+            used.add(chosen)
+        final.append(chosen)
+    for k, new in enumerate(ids):
+        if final[k] is None:
+            name, n = new, 1
+            while name in used:
+                n += 1
+                name = f"{new}~{n}"
+            used.add(name)
+            final[k] = name
+    return {new: str(end) for new, end in zip(ids, final, strict=True) if new != end}
+
+
+def renamed(
+    frame: pd.DataFrame, columns: tuple[str, ...], names: Mapping[str, str]
+) -> pd.DataFrame:
+    """``frame`` with planned-order ids renamed in ``columns`` (and in a ``message`` column)."""
+    if not names or frame.empty:
+        return frame
+    out = frame.copy()
+    for column in columns:
+        if column in out.columns:
+            out[column] = out[column].map(lambda v: names.get(v, v) if isinstance(v, str) else v)
+    if "message" in out.columns:
+        # Longest ids first, whole ids only (ids contain '-', so \b would match inside one).
+        pattern = re.compile(
+            r"(?<![\w~-])("
+            + "|".join(re.escape(k) for k in sorted(names, key=len, reverse=True))
+            + r")(?![\w~-])"
+        )
+        out["message"] = out["message"].map(
+            lambda m: pattern.sub(lambda g: names[g.group(1)], m) if isinstance(m, str) else m
+        )
+    return out

@@ -11,11 +11,11 @@ import pandas as pd
 
 from oms_plan.dataset import Dataset
 from oms_plan.errors import DatasetError, Issue
+from oms_plan.fingerprint import fingerprint
 from oms_plan.loading import load
 from oms_plan.replan.result import Plan
 from oms_plan.scenario.compare import PlanDiff, PlanLike, as_plan, compare
 from oms_plan.scenario.edits import Edit, apply_edit
-from oms_plan.scenario.fingerprint import fingerprint
 
 #: Files of a saved scenario folder.
 SCENARIO_FILE = "scenario.json"
@@ -250,23 +250,22 @@ class Scenario:
         dataset with the same options made in this process (see
         :func:`oms_plan.replan.previous.remembered`), else none.
         """
-        from oms_plan.replan.previous import plan_from, remembered
+        from oms_plan.replan.previous import remembered
+        from oms_plan.replan.stable import plan
 
         previous = self.base if self.base is not None else remembered(self.base_dataset, options)
-        return plan_from(self.dataset, previous, options)
+        return plan(self.dataset, previous=previous, **options)
 
     def base_plan(self, **options: Any) -> Plan:
         """The base plan: the one given, else the remembered one, else planned now."""
-        from oms_plan.replan import plan
-        from oms_plan.replan.previous import remember, remembered
+        from oms_plan.replan.previous import remembered
+        from oms_plan.replan.stable import plan
 
         if self.base is not None:
             return self.base
         known = remembered(self.base_dataset, options)
-        if known is None:
-            known = plan(self.base_dataset, **options)
-            remember(self.base_dataset, options, known)
-        return known
+        # plan() remembers what it plans, so the next call finds it.
+        return known if known is not None else plan(self.base_dataset, **options)
 
     def compare(self, **options: Any) -> PlanDiff:
         """``compare(self.base_plan(**options), self.plan(**options), dataset=self.dataset)``.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -90,6 +90,37 @@ class ManufacturingOrder:
     operations: tuple[int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class SetAside:
+    """An order that cannot be scheduled, and why; the others are scheduled without it.
+
+    Attributes
+    ----------
+    order, item, location
+        The order.
+    step
+        The routing step that cannot run (``None`` when the reason concerns the whole order).
+    workstation
+        The workstation that lacks the capacity (the step's first one when it has several).
+    reason
+        Why, in words (quantities in minutes).
+
+    """
+
+    order: str
+    item: str
+    location: str
+    step: int | None
+    workstation: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        """The reason, quoting the order (and step): ``order 'MO-1' step 10: needs ...``."""
+        where = f"order {self.order!r}" + ("" if self.step is None else f" step {self.step}")
+        return f"{where}: {self.reason}"
+
+
 @dataclass(frozen=True, eq=False)
 class SchedulingProblem:
     """Finite-capacity scheduling problem: immutable, validated, solver-free.
@@ -110,10 +141,14 @@ class SchedulingProblem:
     window
         End of the time window the working time covers.
     serial_bound
-        Completion time of a schedule that runs every operation one after the other: a
-        horizon no sensible schedule needs to exceed.
+        Completion time of a simple list schedule (each step appended to the unit where it
+        ends first): a horizon that some schedule keeps to.
     infeasible
-        Why no schedule exists (found before solving); empty when none is known.
+        Why no schedule exists at all (found before solving); empty when none is known.
+        An order that alone cannot be scheduled is not here but in :attr:`set_aside`.
+    set_aside
+        Orders left out of the problem because they cannot be scheduled (an operation that
+        fits on none of its workstations, a release after the horizon), with the reason.
     diagnostics
         Informational findings (orders without routing, alternatives that can never run).
 
@@ -130,6 +165,7 @@ class SchedulingProblem:
     serial_bound: int
     infeasible: tuple[str, ...] = ()
     diagnostics: tuple[PlanException, ...] = field(default=())
+    set_aside: tuple[SetAside, ...] = ()
 
     # -- sizes and adjacency --------------------------------------------------------------
     @property
@@ -415,20 +451,21 @@ class _Builder:
         ws_index = {w.id: i for i, w in enumerate(workstations)}
         families = self._families()
         fam = {f: i for i, f in enumerate(families)}
-        routing = ds.routing
+        # One lookup per item instead of a scan of the routing table per order.
+        routing = {str(k): g for k, g in ds.routing.groupby("item", sort=False)}
         orders: list[ManufacturingOrder] = []
         operations: list[Operation] = []
+        aside: dict[int, SetAside] = {}
         last_day = ds.horizon_days
         for r in self._order_rows(extra):
-            rows = routing.loc[
-                (routing["item"] == r["item"])
-                & (routing["location"].isna() | (routing["location"] == r["location"]))
-            ]
-            rows = rows.loc[
-                [workstations[ws_index[w]].location == r["location"] for w in rows["workstation"]]
-            ]
             oid, item, loc = str(r["id"]), str(r["item"]), str(r["location"])
-            if rows.empty:
+            rows = routing.get(item)
+            if rows is not None:
+                rows = rows.loc[rows["location"].isna() | (rows["location"] == loc)]
+                rows = rows.loc[
+                    [workstations[ws_index[w]].location == loc for w in rows["workstation"]]
+                ]
+            if rows is None or rows.empty:
                 self.diagnostics.append(
                     PlanException(
                         "not_scheduled",
@@ -443,7 +480,6 @@ class _Builder:
                 continue
             release_day = max(0, ds.day(r["release_date"]))
             due_day = max(0, ds.day(r["due_date"]))
-            last_day = max(last_day, release_day + 1, due_day + 1)
             qty = float(r["quantity"])  # type: ignore[arg-type]
             op_ids = []
             for step, group in rows.groupby("step", sort=True):
@@ -457,6 +493,20 @@ class _Builder:
                 )
                 op_ids.append(len(operations))
                 operations.append(Operation(len(orders), int(step), alts))
+            if release_day >= ds.horizon_days:
+                # Released after the last plannable day: nothing of it belongs in this plan.
+                first = workstations[operations[op_ids[0]].alternatives[0].workstation]
+                aside[len(orders)] = SetAside(
+                    oid,
+                    item,
+                    loc,
+                    None,
+                    first.id,
+                    f"released on {ds.date(release_day).isoformat()}, after the last day of "
+                    f"the horizon ({ds.date(ds.horizon_days - 1).isoformat()})",
+                )
+            else:
+                last_day = max(last_day, release_day + 1, due_day + 1)
             prio = int(r["priority"])  # type: ignore[call-overload]
             orders.append(
                 ManufacturingOrder(
@@ -491,14 +541,23 @@ class _Builder:
         window = (last_day + 14) * MINUTES_PER_DAY
         while True:
             working = build_working(window)
-            bound, stuck = _serial_bound(orders, operations, workstations, working, changeovers)
+            # A non-pausable operation longer than every stretch never fits, however long
+            # the window: set its order aside now so that it does not stretch the window.
+            aside.update(_too_long(orders, operations, workstations, working, aside))
+            bound, stuck = _serial_bound(
+                orders, operations, workstations, working, changeovers, aside
+            )
             if stuck is None and 2 * bound <= window:
                 break
             if window >= MAX_WINDOW:
                 break
             window = min(MAX_WINDOW, max(2 * window, 2 * bound))
-        operations = self._drop_impossible(orders, operations, workstations, working)
-        if stuck is not None and not self.infeasible:
+        operations = self._drop_impossible(orders, operations, workstations, working, aside)
+        if stuck is not None:
+            bound, stuck = _serial_bound(
+                orders, operations, workstations, working, changeovers, aside
+            )
+        if stuck is not None:
             self.infeasible.append(
                 f"the orders do not fit in {MAX_WINDOW // MINUTES_PER_DAY} days of working time"
             )
@@ -506,10 +565,11 @@ class _Builder:
             raise PlanningError(
                 "an operation lasts more than 2**40 minutes: check run_minutes and quantities"
             )
+        kept_orders, kept_ops = _without(orders, operations, set(aside))
         return SchedulingProblem(
             start=ds.start,
-            orders=tuple(orders),
-            operations=tuple(operations),
+            orders=kept_orders,
+            operations=kept_ops,
             workstations=workstations,
             families=families,
             changeovers=changeovers,
@@ -518,6 +578,7 @@ class _Builder:
             serial_bound=bound,
             infeasible=tuple(self.infeasible),
             diagnostics=tuple(self.diagnostics),
+            set_aside=tuple(aside[k] for k in sorted(aside)),
         )
 
     def _drop_impossible(
@@ -526,49 +587,121 @@ class _Builder:
         operations: list[Operation],
         workstations: Sequence[Workstation],
         working: Sequence[WorkingTime],
+        aside: dict[int, SetAside],
     ) -> list[Operation]:
-        """Remove alternatives that can never run; an operation left with none is infeasible."""
+        """Drop alternatives that never fit; an operation left with none sets its order aside."""
         out = []
         for op in operations:
             order = orders[op.order]
+            if op.order in aside:
+                out.append(op)
+                continue
             keep = []
+            reasons = []
             for alt in op.alternatives:
                 ws, wt = workstations[alt.workstation], working[alt.workstation]
                 if wt.place(0, alt.duration, ws.pausable) is not None:
                     keep.append(alt)
                     continue
-                if ws.pausable:
-                    why = (
-                        f"needs {alt.duration} working minutes on workstation {ws.id!r}, "
-                        f"which has only {wt.total} in the window"
+                reasons.append(_why_not(alt, ws, wt))
+            if not keep:
+                first = workstations[op.alternatives[0].workstation].id
+                reason = (
+                    reasons[0]
+                    if len(op.alternatives) == 1
+                    else "fits on none of its workstations ("
+                    + "; ".join(
+                        f"{workstations[a.workstation].id}: {why}"
+                        for a, why in zip(op.alternatives, reasons, strict=True)
                     )
-                else:
-                    why = (
-                        f"needs {alt.duration} minutes in one stretch on non-pausable "
-                        f"workstation {ws.id!r}, whose longest stretch of working time is "
-                        f"{wt.longest} minutes"
-                    )
-                message = f"order {order.id!r} step {op.step}: {why}"
-                if len(op.alternatives) > 1:
+                    + ")"
+                )
+                aside[op.order] = SetAside(
+                    order.id, order.item, order.location, op.step, first, reason
+                )
+            elif reasons:
+                for why in reasons:
                     self.diagnostics.append(
                         PlanException(
                             "alternative_unusable",
                             "warning",
-                            message,
+                            f"order {order.id!r} step {op.step}: {why}",
                             item=order.item,
                             location=order.location,
                             order=order.id,
                         )
                     )
-                else:
-                    self.infeasible.append(message)
-            if not keep and len(op.alternatives) > 1:
-                self.infeasible.append(
-                    f"order {order.id!r} step {op.step}: fits on none of its workstations "
-                    f"({', '.join(workstations[a.workstation].id for a in op.alternatives)})"
-                )
             out.append(Operation(op.order, op.step, tuple(keep) if keep else op.alternatives))
         return out
+
+
+def _why_not(alt: Alternative, ws: Workstation, wt: WorkingTime) -> str:
+    """Why ``alt`` never fits in ``wt``'s window."""
+    if ws.pausable:
+        return (
+            f"needs {alt.duration} working minutes on workstation {ws.id!r}, "
+            f"which has only {wt.total} in the window"
+        )
+    return (
+        f"needs {alt.duration} minutes in one stretch on non-pausable "
+        f"workstation {ws.id!r}, whose longest stretch of working time is "
+        f"{wt.longest} minutes"
+    )
+
+
+def _too_long(
+    orders: Sequence[ManufacturingOrder],
+    operations: Sequence[Operation],
+    workstations: Sequence[Workstation],
+    working: Sequence[WorkingTime],
+    aside: Mapping[int, SetAside],
+) -> dict[int, SetAside]:
+    """Orders with an operation that no stretch of any of its non-pausable workstations holds."""
+    out: dict[int, SetAside] = {}
+    longest = [w.longest for w in working]
+    for op in operations:
+        if op.order in aside or op.order in out:
+            continue
+        alts = op.alternatives
+        if all(
+            not workstations[a.workstation].pausable and a.duration > longest[a.workstation]
+            for a in alts
+        ):
+            order = orders[op.order]
+            ws = workstations[alts[0].workstation]
+            reason = (
+                _why_not(alts[0], ws, working[alts[0].workstation])
+                if len(alts) == 1
+                else "fits on none of its workstations ("
+                + "; ".join(
+                    f"{workstations[a.workstation].id}: "
+                    + _why_not(a, workstations[a.workstation], working[a.workstation])
+                    for a in alts
+                )
+                + ")"
+            )
+            out[op.order] = SetAside(order.id, order.item, order.location, op.step, ws.id, reason)
+    return out
+
+
+def _without(
+    orders: Sequence[ManufacturingOrder], operations: Sequence[Operation], drop: set[int]
+) -> tuple[tuple[ManufacturingOrder, ...], tuple[Operation, ...]]:
+    """Orders and operations without the orders of ``drop``, re-indexed."""
+    if not drop:
+        return tuple(orders), tuple(operations)
+    new_orders: list[ManufacturingOrder] = []
+    new_ops: list[Operation] = []
+    for i, order in enumerate(orders):
+        if i in drop:
+            continue
+        ids = []
+        for o in order.operations:
+            op = operations[o]
+            ids.append(len(new_ops))
+            new_ops.append(Operation(len(new_orders), op.step, op.alternatives))
+        new_orders.append(replace(order, operations=tuple(ids)))
+    return tuple(new_orders), tuple(new_ops)
 
 
 def _ceil_minutes(value: float) -> int:
@@ -582,27 +715,45 @@ def _serial_bound(
     workstations: Sequence[Workstation],
     working: Sequence[WorkingTime],
     changeovers: Sequence[np.ndarray | None],
+    skip: Mapping[int, object],
 ) -> tuple[int, int | None]:
-    """End of a schedule running every operation one after the other (worst alternative).
+    """End of a simple list schedule: a horizon that some schedule certainly keeps to.
+
+    Orders in ``skip`` (set aside) are left out. Orders are taken by release, each step
+    appended to the unit (of any alternative) where it ends first, after the longest
+    changeover of that workstation. Running everything one after the other would be valid
+    too, but for a shop of hundreds of workstations it is years long.
 
     Returns the bound and the first operation that did not fit in the window (or ``None``).
     """
-    t = max((o.release for o in orders), default=0)
     longest_change = [int(m.max()) if m is not None else 0 for m in changeovers]
-    for order in orders:
+    free = [[0] * ws.units for ws in workstations]  # working position where a unit is free
+    t_end = 0
+    ranked = sorted(
+        (i for i in range(len(orders)) if i not in skip), key=lambda i: (orders[i].release, i)
+    )
+    for i in ranked:
+        order = orders[i]
+        t = order.release
         for o in order.operations:
-            ends = []
+            best: tuple[int, int, int, int] | None = None  # (end, workstation, unit, position)
             for alt in operations[o].alternatives:
-                wt, ws = working[alt.workstation], workstations[alt.workstation]
+                m = alt.workstation
+                wt, ws = working[m], workstations[m]
                 if wt.place(0, alt.duration, ws.pausable) is None:
                     continue  # never fits in this window: see below
-                w = wt.place(
-                    wt.worked(t) + longest_change[alt.workstation], alt.duration, ws.pausable
-                )
-                if w is None:
-                    return t, o
-                ends.append(wt.clock(w, alt.duration)[1])
-            if not ends:
-                return t, o  # a larger window may give it room; else _drop_impossible says why
-            t = max(ends)
-    return t, None
+                w_ready = wt.worked(t)
+                for u in range(ws.units):
+                    w = wt.place(
+                        max(w_ready, free[m][u] + longest_change[m]), alt.duration, ws.pausable
+                    )
+                    if w is None:
+                        continue
+                    end = wt.clock(w, alt.duration)[1]
+                    if best is None or end < best[0]:
+                        best = (end, m, u, w + alt.duration)
+            if best is None:
+                return max(t_end, t), o  # a larger window may give it room
+            t, m, u, free[m][u] = best
+            t_end = max(t_end, t)
+    return t_end, None

@@ -13,7 +13,7 @@ import pandas as pd
 
 from oms_plan.outputs import PlanException, exceptions_frame, kpis_frame, output_frame
 from oms_plan.results import SolverStats, SolveStatus
-from oms_plan.schedule.problem import SchedulingProblem
+from oms_plan.schedule.problem import SchedulingProblem, SetAside
 
 OBJECTIVES = ("weighted_tardiness", "makespan", "flow_time")
 
@@ -136,6 +136,55 @@ class WorkstationLoad:
         return self.busy / self.available if self.available else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class PartReport:
+    """How one independently solved part of the problem ended.
+
+    A part is a group of workstations that no order links to another group; a large part
+    is solved in time windows (``windows`` > 1), each window by the back-end with the
+    greedy schedule as its start, and the better of that and the greedy schedule is kept.
+
+    Attributes
+    ----------
+    name
+        The part's first workstation and how many it has (``"WS-001+7"``).
+    orders, operations
+        Its size.
+    windows
+        Time windows it was solved in (1 = solved whole).
+    solver
+        Who produced the kept schedule (``"cpsat"``, ``"greedy"``).
+    status
+        ``optimal`` (proved), ``feasible``, or what the back-end said when nothing was found.
+    objective, bound
+        First objective of the kept schedule, and a lower bound valid for the whole part
+        (the back-end's bound when solved whole, else a relaxation: each order as early as
+        its release, routing and working time allow, ignoring other orders).
+    runtime
+        Wall-clock seconds.
+
+    """
+
+    name: str
+    orders: int
+    operations: int
+    windows: int
+    solver: str
+    status: SolveStatus
+    objective: float
+    bound: float
+    runtime: float
+
+    @property
+    def gap(self) -> float:
+        """``(objective − bound) / max(1, objective)``; 0 when optimal, nan without a bound."""
+        if self.status == SolveStatus.OPTIMAL:
+            return 0.0
+        if math.isnan(self.objective) or math.isnan(self.bound):
+            return math.nan
+        return max(0.0, self.objective - self.bound) / max(1.0, abs(self.objective))
+
+
 @dataclass(frozen=True)
 class ScheduleResult:
     """The outcome of :func:`oms_plan.schedule_orders`: status, schedule, lateness, loads.
@@ -159,7 +208,16 @@ class ScheduleResult:
     loads
         Per workstation, busy and available working minutes.
     diagnostics
-        Infeasibility reasons (severity ``error``) and other findings.
+        Infeasibility reasons (severity ``error``), set-aside orders (kind ``infeasible``)
+        and other findings.
+    set_aside
+        Orders that could not be scheduled, with the step, workstation and reason; every
+        other order is scheduled without them.
+    parts
+        How each independently solved part ended (status, objective, bound, gap).
+    fallback
+        True when the back-end found no schedule in its limit for some part and the greedy
+        schedule is the answer there.
 
     """
 
@@ -172,6 +230,9 @@ class ScheduleResult:
     orders: tuple[OrderOutcome, ...] = ()
     loads: tuple[WorkstationLoad, ...] = ()
     diagnostics: tuple[PlanException, ...] = ()
+    set_aside: tuple[SetAside, ...] = ()
+    parts: tuple[PartReport, ...] = ()
+    fallback: bool = False
 
     # -- status ---------------------------------------------------------------------------
     @property
@@ -191,6 +252,16 @@ class ScheduleResult:
         if not busy:
             return None
         return max(busy, key=lambda w: (w.utilisation, w.busy)).workstation
+
+    @property
+    def orders_scheduled(self) -> int:
+        """Number of orders in the schedule."""
+        return len({op.order for op in self.operations})
+
+    @property
+    def orders_set_aside(self) -> int:
+        """Number of orders set aside as unschedulable."""
+        return len(self.set_aside)
 
     @property
     def late_orders(self) -> list[str]:
@@ -280,6 +351,57 @@ class ScheduleResult:
             ],
         )
 
+    def parts_frame(self) -> pd.DataFrame:
+        """Per part: size, windows, solver, status, objective, bound, gap, runtime."""
+        columns = [
+            "part",
+            "orders",
+            "operations",
+            "windows",
+            "solver",
+            "status",
+            "objective",
+            "bound",
+            "gap",
+            "runtime_seconds",
+        ]
+        return pd.DataFrame(
+            [
+                {
+                    "part": p.name,
+                    "orders": p.orders,
+                    "operations": p.operations,
+                    "windows": p.windows,
+                    "solver": p.solver,
+                    "status": p.status.value,
+                    "objective": p.objective,
+                    "bound": p.bound,
+                    "gap": round(p.gap, 6),
+                    "runtime_seconds": round(p.runtime, 3),
+                }
+                for p in self.parts
+            ],
+            columns=columns,
+        )
+
+    def set_aside_frame(self) -> pd.DataFrame:
+        """Per set-aside order: order, item, location, step, workstation, reason."""
+        columns = ["order", "item", "location", "step", "workstation", "reason"]
+        return pd.DataFrame(
+            [
+                {
+                    "order": a.order,
+                    "item": a.item,
+                    "location": a.location,
+                    "step": a.step,
+                    "workstation": a.workstation,
+                    "reason": a.reason,
+                }
+                for a in self.set_aside
+            ],
+            columns=columns,
+        )
+
     def kpis(self) -> dict[str, object]:
         """KPI name → value (status, objective, bound, gap, runtime, lateness, utilisation)."""
         s = self.stats
@@ -292,8 +414,12 @@ class ScheduleResult:
             "gap": s.gap,
             "runtime_seconds": round(s.runtime, 3),
             "deterministic": s.deterministic,
-            "orders": len(self.orders),
+            "orders": len(self.orders) + len(self.set_aside),
+            "orders_scheduled": self.orders_scheduled,
+            "orders_set_aside": self.orders_set_aside,
             "operations": len(self.operations),
+            "fallback": self.fallback,
+            "parts": len(self.parts),
         }
         if self.has_schedule:
             out.update(
@@ -314,7 +440,10 @@ class ScheduleResult:
         return out
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
-        """Tables ``schedule``, ``kpis``, ``exceptions`` (SCHEMA), ``orders``, ``utilisation``."""
+        """Every table: ``schedule``, ``kpis``, ``exceptions`` (SCHEMA) and more.
+
+        Also ``orders``, ``utilisation``, ``parts`` and ``set_aside``.
+        """
         return {
             "schedule": self.to_frame(),
             # Text values: one column type, so the table also writes to Parquet.
@@ -322,6 +451,8 @@ class ScheduleResult:
             "exceptions": exceptions_frame(self.diagnostics),
             "orders": self.orders_frame(),
             "utilisation": self.utilisation_frame(),
+            "parts": self.parts_frame(),
+            "set_aside": self.set_aside_frame(),
         }
 
     def summary(self) -> str:
@@ -329,10 +460,13 @@ class ScheduleResult:
         s = self.stats
         lines = [
             f"schedule ({s.solver}): {s.status.value}, {len(self.operations)} operations of "
-            f"{len(self.orders)} orders in {s.runtime:.2f}s",
+            f"{self.orders_scheduled} orders in {s.runtime:.2f}s"
+            + (f"; {len(self.set_aside)} order(s) set aside" if self.set_aside else ""),
             f"objective {','.join(self.objective)} = {s.objective:g} "
             f"(bound {s.bound:g}, gap {s.gap:.2%})",
         ]
+        if self.fallback:
+            lines.append("CP-SAT found no schedule in its limit somewhere: the greedy one is used")
         if self.has_schedule and self.values:
             late = self.late_orders
             lines.append(
@@ -342,9 +476,11 @@ class ScheduleResult:
             if self.bottleneck is not None:
                 load = next(w for w in self.loads if w.workstation == self.bottleneck)
                 lines.append(f"bottleneck {self.bottleneck} ({load.utilisation:.0%} busy)")
-        for d in self.diagnostics:
-            if d.severity == "error":
-                lines.append(f"infeasible: {d.message}")
+        errors = [d for d in self.diagnostics if d.severity == "error"]
+        for d in errors[:10]:
+            lines.append(f"infeasible: {d.message}")
+        if len(errors) > 10:
+            lines.append(f"... and {len(errors) - 10} more (see exceptions)")
         return "\n".join(lines)
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
@@ -366,6 +502,9 @@ class ScheduleResult:
             "orders": [asdict(o) for o in self.orders],
             "loads": [asdict(w) for w in self.loads],
             "diagnostics": [asdict(d) for d in self.diagnostics],
+            "set_aside": [asdict(a) for a in self.set_aside],
+            "parts": [{**asdict(p), "status": p.status.value} for p in self.parts],
+            "fallback": self.fallback,
         }
         return json.dumps(payload, separators=(",", ":"), allow_nan=True)
 
@@ -383,6 +522,11 @@ class ScheduleResult:
             orders=tuple(OrderOutcome(**o) for o in p["orders"]),
             loads=tuple(WorkstationLoad(**w) for w in p["loads"]),
             diagnostics=tuple(PlanException(**d) for d in p["diagnostics"]),
+            set_aside=tuple(SetAside(**a) for a in p.get("set_aside", [])),
+            parts=tuple(
+                PartReport(**{**x, "status": SolveStatus(x["status"])}) for x in p.get("parts", [])
+            ),
+            fallback=bool(p.get("fallback", False)),
         )
 
 
@@ -410,9 +554,22 @@ def build_result(
     solution: Solution | None,
     *,
     stages: Sequence[SolverStats] = (),
+    parts: Sequence[PartReport] = (),
+    fallback: bool = False,
 ) -> ScheduleResult:
     """Assemble a :class:`ScheduleResult` from a back-end's :class:`Solution`."""
     diagnostics = [PlanException("infeasible", "error", m) for m in problem.infeasible]
+    diagnostics += [
+        PlanException(
+            "infeasible",
+            "error",
+            f"{a.message}; set aside, the other orders are scheduled without it",
+            item=a.item,
+            location=a.location,
+            order=a.order,
+        )
+        for a in problem.set_aside
+    ]
     diagnostics += list(problem.diagnostics)
     orders_done: list[int | None] = [None] * problem.num_orders
     rows: list[ScheduledOperation] = []
@@ -461,4 +618,7 @@ def build_result(
         orders=outcomes,
         loads=loads,
         diagnostics=tuple(diagnostics),
+        set_aside=problem.set_aside,
+        parts=tuple(parts),
+        fallback=fallback,
     )

@@ -15,6 +15,7 @@ from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 from oms_plan.outputs import PlanException
 from oms_plan.schedule.checker import ScheduleCheckError, check_schedule
+from oms_plan.schedule.decomposed import solve_in_parts
 from oms_plan.schedule.options import BackendOutcome, ScheduleOptions
 from oms_plan.schedule.problem import OrderWeights, SchedulingProblem
 from oms_plan.schedule.result import ScheduleResult, Solution, build_result, parse_objective
@@ -53,7 +54,11 @@ def schedule_orders(
         ``"weighted_tardiness"`` (default), ``"makespan"``, ``"flow_time"``, or several
         (comma list or sequence), optimized lexicographically in the order given.
     time_limit
-        Seconds for the whole solve (deterministic seconds when ``deterministic``).
+        Seconds (deterministic seconds when ``deterministic``) for each group of
+        workstations that orders link; a group of more than
+        :data:`~oms_plan.schedule.decomposed.WHOLE_LIMIT` operations is solved in time
+        windows, each with its share of that budget (at least
+        :data:`~oms_plan.schedule.decomposed.MIN_WINDOW_LIMIT`).
     workers
         CP-SAT search workers; default: the number of CPUs.
     seed
@@ -80,7 +85,10 @@ def schedule_orders(
     Returns
     -------
     ScheduleResult
-        Status, objective, bound, gap, the schedule, per-order lateness and loads.
+        Status, objective, bound, gap, the schedule, per-order lateness and loads. Orders
+        that cannot be scheduled are set aside (:attr:`ScheduleResult.set_aside`, an
+        ``infeasible`` exception each) and the others are scheduled. When the back-end finds
+        nothing in its limit, the greedy schedule is the answer (``fallback``).
 
     Raises
     ------
@@ -123,39 +131,61 @@ def schedule_orders(
         log=log,
     )
     notes: list[PlanException] = []
-    if solver != "greedy" and not (isinstance(hint, str) and hint == "none"):
-        warm = _warm_start(problem, hint, options, notes)
-        options = replace(options, hint=warm)
-    outcome: BackendOutcome = backend.solve(problem, options)
-    if verify and outcome.solution is not None:
-        broken = check_schedule(problem, outcome.solution)
+    if problem.infeasible or problem.num_operations == 0:
+        outcome: BackendOutcome = backend.solve(problem, options)
+        return build_result(problem, names, outcome.stats, outcome.solution, stages=outcome.stages)
+    warm = None
+    if solver != "greedy" and isinstance(hint, ScheduleResult | pd.DataFrame):
+        warm = _previous(problem, hint, notes)
+    parts = solve_in_parts(
+        problem,
+        backend,
+        options,
+        hint=warm,
+        windows=solver != "greedy",
+        warm=not (isinstance(hint, str) and hint == "none"),
+    )
+    if verify:
+        broken = check_schedule(problem, parts.solution)
         if broken:
             raise ScheduleCheckError(
                 f"{solver} returned an invalid schedule:\n  " + "\n  ".join(broken[:20])
             )
-    result = build_result(problem, names, outcome.stats, outcome.solution, stages=outcome.stages)
+    if parts.fallback:
+        notes.append(
+            PlanException(
+                "fallback",
+                "warning",
+                f"{solver} found no schedule in its limit for part(s) "
+                + ", ".join(p.name for p in parts.parts if p.solver == "greedy")
+                + "; the greedy schedule is the answer there",
+            )
+        )
+    result = build_result(
+        problem,
+        names,
+        parts.stats,
+        parts.solution,
+        stages=parts.stages,
+        parts=parts.parts,
+        fallback=parts.fallback,
+    )
     if notes:
         result = replace(result, diagnostics=(*result.diagnostics, *notes))
     return result
 
 
-def _warm_start(
-    problem: SchedulingProblem, hint: Hint, options: ScheduleOptions, notes: list[PlanException]
+def _previous(
+    problem: SchedulingProblem, hint: ScheduleResult | pd.DataFrame, notes: list[PlanException]
 ) -> Solution | None:
-    """The schedule to hint CP-SAT with (previous schedule if it fits, else greedy)."""
-    if problem.infeasible or problem.num_operations == 0:
-        return None
-    if isinstance(hint, ScheduleResult | pd.DataFrame):
-        frame = hint.to_frame() if isinstance(hint, ScheduleResult) else hint
-        previous, why = solution_from_frame(problem, frame)
-        if previous is not None:
-            return previous
+    """A previous schedule as a start, if it still fits (else ``None`` and a note why)."""
+    frame = hint.to_frame() if isinstance(hint, ScheduleResult) else hint
+    previous, why = solution_from_frame(problem, frame)
+    if previous is None:
         notes.append(
             PlanException("hint_ignored", "info", f"previous schedule not used as hint: {why}")
         )
-    from oms_solvers.greedy.schedule import dispatch
-
-    return dispatch(problem, options.rule)
+    return previous
 
 
 def solution_from_frame(

@@ -128,3 +128,47 @@ def test_promise_batch_bad_file_exits_2(tiny_path: Path, tmp_path: Path) -> None
     )
     result = _run("promise", tiny_path, "--lines", lines, "--out", tmp_path / "o")
     assert result.exit_code == 2
+
+
+def test_promise_batch_reports_every_problem_with_file_row_column(
+    tiny_path: Path, tmp_path: Path
+) -> None:
+    lines = tmp_path / "new_lines.csv"
+    lines.write_text(
+        "order,line,item,quantity,requested_date,ship_to\n"
+        "N-1,1,BIKE,2.5,2026-11-30,EAST\n"  # fractional quantity of an integral item
+        "N-1,1,BIKE,1,2026-11-30,EAST\n"  # the same key again
+        "SO-1,1,BIKE,1,2026-11-30,EAST\n"  # an open line of the dataset
+        "N-2,1,NOPE,1,2026-13-01,MARS\n"  # unknown item and region, no such month
+        "N-3,1,BIKE,abc,2026-11-30,EAST\n",  # unreadable quantity: reported once
+        encoding="utf-8",
+    )
+    result = _run("promise", tiny_path, "--lines", lines, "--out", tmp_path / "o")
+    assert result.exit_code == 2
+    err = " ".join(result.stderr.split())
+    for where in (
+        "new_lines.csv row 1 [quantity]",
+        "new_lines.csv row 2 [line]",
+        "new_lines.csv row 3 [line]",
+        "new_lines.csv row 4 [item]",
+        "new_lines.csv row 4 [requested_date]",
+        "new_lines.csv row 4 [ship_to]",
+        "new_lines.csv row 5 [quantity]",
+    ):
+        assert where in err, where
+    assert err.count("row 5 [quantity]") == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_promise_single_line_gets_the_loader_checks(tiny_path: Path) -> None:
+    base = ["promise", tiny_path, "--ship-to", "EAST", "--item", "BIKE"]
+    for quantity, date, message in (
+        ("2.5", "2026-12-01", "not a whole number"),
+        ("1e300", "2026-12-01", "larger than 1e+15"),
+        ("1", "9999-12-31", "outside 1900-01-01 .. 2199-12-31"),
+        ("1", "2026-12-20xyz", "'2026-12-20xyz' is not a date"),
+        ("1", "2026-11-31", "'2026-11-31' is not a date"),
+    ):
+        result = _run(*base, "--quantity", quantity, "--requested-date", date)
+        assert result.exit_code == 2, (quantity, date)
+        assert message in " ".join(result.stderr.split()), result.stderr

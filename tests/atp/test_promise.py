@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import pickle
+import re
 
 import pytest
 
@@ -243,14 +244,18 @@ def test_reserve_rechecks_and_release_gives_back() -> None:
     quote = p.promise("X", 8, "R", day(4))
     rid = p.reserve(quote)
     assert p.atp("X", "A")["atp"].iloc[0] == 2
+    # A quote of the same content made before the reservation (another quote) has expired.
+    twin = Promiser(p.dataset).promise("X", 8, "R", day(4))
+    assert twin == quote
     with pytest.raises(QuoteExpiredError, match=r"'X'.*'A'.*only 2 is available"):
-        p.reserve(quote)
+        p.reserve(twin)
     assert p.atp("X", "A")["atp"].iloc[0] == 2  # the failed reserve changed nothing
     p.release(rid)
     assert p.atp("X", "A")["atp"].iloc[0] == 10
-    with pytest.raises(UnknownReservationError, match="R-000001"):
+    with pytest.raises(UnknownReservationError, match=rid):
         p.release(rid)
-    assert p.reserve(quote) == "R-000002"
+    again = p.reserve(quote)  # released, the quote can be held again, under a new id
+    assert again != rid and re.fullmatch(r"R-[0-9a-f]{32}", again)
 
 
 def test_reserve_a_quote_from_another_promiser() -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from oms_plan import PlanningError, plan_materials
 from oms_plan.mrp.lotsizing import lot_rules
+from oms_plan.mrp.planner import expand_projection
 from tests.mrp.builders import START, build
 
 
@@ -40,7 +42,9 @@ def test_fixed_orders_lot_size_each_as_many_as_needed():
 def test_poq_covers_the_next_lot_days_days():
     orders, res = plan_one({"lot_rule": "poq", "lot_days": 3}, {0: 5, 1: 4, 2: 3, 3: 7, 4: 2})
     assert orders == [(0, 12), (3, 9)]
-    on_hand = res.projection["on_hand"].tolist()
+    on_hand = expand_projection(res.projection, pd.date_range(START, periods=10))[
+        "on_hand"
+    ].tolist()
     assert on_hand[:6] == [7, 3, 0, 2, 0, 0]
 
 

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from oms_plan import Model, plan_materials
 from oms_plan.mrp.netting import net_requirements
+from oms_plan.mrp.planner import expand_projection
 from oms_plan.mrp.problem import build_problem
 from oms_plan.mrp.reference import net_reference
 from tests.mrp.builders import START, build, day
@@ -43,7 +44,7 @@ def test_random_plans_match_the_loop_and_keep_the_invariants(ds):
     result = plan_materials(ds)
     items = ds.items.set_index("item")
     # Projected on-hand never below safety stock where supply was free to be planned.
-    proj = result.projection.astype({"item": str, "location": str})
+    proj = expand_projection(result.projection, ds.dates)
     sourced = set(zip(ds.sourcing["item"], ds.sourcing["location"], strict=True))
     free = proj[
         [(i, loc) in sourced for i, loc in zip(proj["item"], proj["location"], strict=True)]

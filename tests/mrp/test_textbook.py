@@ -7,14 +7,17 @@ quantities are order lines shipping from the plant in their period.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from oms_plan import plan_materials
+from oms_plan.mrp.planner import expand_projection
 from tests.mrp.builders import START, build, releases
 
 
-def on_hand_row(result, item: str) -> list[float]:
-    proj = result.projection
+def on_hand_row(result, item: str, days: int = 7) -> list[float]:
+    # The projection lists change days only: carry values forward over every day.
+    proj = expand_projection(result.projection, pd.date_range(START, periods=days))
     return proj.loc[proj["item"] == item, "on_hand"].tolist()
 
 

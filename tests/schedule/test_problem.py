@@ -182,7 +182,7 @@ def test_weights_are_configurable(one_machine: Dataset) -> None:
         SchedulingProblem.from_dataset(one_machine, weights={1: 0})
 
 
-def test_non_pausable_operation_longer_than_any_shift_is_infeasible_before_solving() -> None:
+def test_non_pausable_operation_longer_than_any_shift_is_set_aside_before_solving() -> None:
     ds = shop(
         workstations=[{"workstation": "OVEN", "calendar": "DAY", "pausable": False}],
         shifts=[
@@ -192,13 +192,19 @@ def test_non_pausable_operation_longer_than_any_shift_is_infeasible_before_solvi
         orders=[{"supply": "BIG", "item": "X", "quantity": 5}],
     )
     p = SchedulingProblem.from_dataset(ds)
-    assert len(p.infeasible) == 1
-    assert "'BIG'" in p.infeasible[0] and "'OVEN'" in p.infeasible[0] and "480" in p.infeasible[0]
+    assert not p.infeasible and not p.orders
+    (aside,) = p.set_aside
+    assert (aside.order, aside.step, aside.workstation) == ("BIG", 10, "OVEN")
+    assert "'BIG' step 10" in aside.message and "480" in aside.message
     for solver in ("cpsat", "greedy"):
         r = schedule_orders(ds, solver=solver, time_limit=1)
-        assert r.status == SolveStatus.INFEASIBLE
+        assert r.status == SolveStatus.EMPTY  # nothing left to schedule
         assert not r.operations
-        assert any(d.severity == "error" and "OVEN" in d.message for d in r.diagnostics)
+        assert r.orders_set_aside == 1 and r.orders_scheduled == 0
+        assert any(
+            d.kind == "infeasible" and d.order == "BIG" and "OVEN" in d.message
+            for d in r.diagnostics
+        )
         assert "infeasible" in r.summary()
 
 

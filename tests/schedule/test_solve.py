@@ -258,7 +258,15 @@ def test_result_round_trips_and_tables(tiny: Dataset) -> None:
     assert back.to_frame().equals(r.to_frame())
     assert pickle.loads(pickle.dumps(r)).to_frame().equals(r.to_frame())
     frames = r.to_frames()
-    assert set(frames) == {"schedule", "kpis", "exceptions", "orders", "utilisation"}
+    assert set(frames) == {
+        "schedule",
+        "kpis",
+        "exceptions",
+        "orders",
+        "utilisation",
+        "parts",
+        "set_aside",
+    }
     kpis = dict(zip(frames["kpis"]["kpi"], frames["kpis"]["value"], strict=True))
     assert kpis["solver_status"] == "optimal"
     assert kpis["bottleneck"] == r.bottleneck == "WELD"

@@ -87,7 +87,8 @@ def solve(
     time_limit
         Seconds for all stages of all chunks (``None``: no limit).
     workers
-        CP-SAT search workers; 1 is deterministic when no limit is hit.
+        CP-SAT search workers. With 1, ``time_limit`` is CP-SAT *deterministic* time, so
+        the answer is reproducible even when the limit is hit (the replan relies on it).
     hint
         Option quantities to start from (default: first come, first served).
 
@@ -112,11 +113,13 @@ def solve(
     deadline = math.inf if time_limit is None else started + time_limit
     per_stage: list[list[StageOutcome]] = [[] for _ in stages]
     hit_limit = False
+    # Deterministic seconds left (one worker): budgets then never depend on the clock.
+    det_left = [math.inf if time_limit is None else float(time_limit)]
     for c, options in enumerate(parts):
         model = build_model(problem, stages, options)
         share = len(options) / max(1, sum(len(p) for p in parts[c:]))
         outcomes, values, limited = _solve_chunk(
-            model, stages, start_flows[options], deadline, share, workers
+            model, stages, start_flows[options], deadline, share, workers, det_left
         )
         hit_limit |= limited
         flows[options] = values
@@ -130,7 +133,7 @@ def solve(
         stages=merged,
         status=status,
         runtime=time.perf_counter() - started,
-        deterministic=workers == 1 and not hit_limit,
+        deterministic=workers == 1,
     )
 
 
@@ -164,6 +167,7 @@ def _solve_chunk(
     deadline: float,
     share: float,
     workers: int,
+    det_left: list[float],
 ) -> tuple[list[StageOutcome], np.ndarray, bool]:
     """All stages on one chunk; returns outcomes, option quantities, and whether a limit hit."""
     model = cp_model.CpModel()
@@ -194,11 +198,17 @@ def _solve_chunk(
             model.add_hint(xs[i], int(best[i]))
         solver = cp_model.CpSolver()
         remaining = len(stages) - k
-        budget = (deadline - time.perf_counter()) * share / remaining
-        if math.isfinite(budget):
-            solver.parameters.max_time_in_seconds = max(0.05, budget)
+        if workers == 1:
+            budget = det_left[0] * share / remaining
+            if math.isfinite(budget):
+                solver.parameters.max_deterministic_time = max(0.05, budget)
+        else:
+            budget = (deadline - time.perf_counter()) * share / remaining
+            if math.isfinite(budget):
+                solver.parameters.max_time_in_seconds = max(0.05, budget)
         solver.parameters.num_workers = workers
         status = solver.solve(model)
+        det_left[0] = max(0.0, det_left[0] - solver.response_proto.deterministic_time)
         if status == cp_model.MODEL_INVALID:
             raise RuntimeError(f"CP-SAT model invalid (a bug): {model.validate()}")
         if status == cp_model.INFEASIBLE:

@@ -11,6 +11,7 @@ changeovers and alternatives. Operations are appended to a unit, never inserted 
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 
@@ -91,22 +92,30 @@ def solve(problem: SchedulingProblem, options: ScheduleOptions) -> BackendOutcom
 
 
 def dispatch(problem: SchedulingProblem, rule: str = "edd") -> Solution | None:
-    """The dispatching schedule (``None`` when an operation does not fit in the window)."""
+    """The dispatching schedule (``None`` when an operation does not fit in the window).
+
+    Each order's next operation has a cached placement. Placements only move later as units
+    fill up (changeovers that satisfy the triangle inequality keep this true), so the cache
+    is refreshed lazily: an entry is recomputed when it reaches the top of a heap after one
+    of its workstations changed. The rounds are then the same as recomputing everything,
+    at a cost that grows with the conflicts rather than with the number of orders.
+    """
     ops, orders = problem.operations, problem.orders
     n = problem.num_operations
     alternative, unit, start, end = [0] * n, [0] * n, [0] * n, [0] * n
     free = [[0] * ws.units for ws in problem.workstations]  # working position where a unit is free
     last = [[-1] * ws.units for ws in problem.workstations]  # family of its last operation
+    changed = [0] * len(problem.workstations)  # round in which each workstation last changed
     nxt = [0] * len(orders)  # position of each order's next operation
     ready = [o.release for o in orders]
-    # Remaining working minutes after each operation (shortest alternatives), for ATC.
+    # Remaining working minutes after each operation (shortest alternatives), for ATC and EDD.
     tail = [0] * n
     for order in orders:
         acc = 0
         for o in reversed(order.operations):
             tail[o] = acc
             acc += min(a.duration for a in ops[o].alternatives)
-    mean_p = max(1.0, sum(min(a.duration for a in op.alternatives) for op in ops) / n)
+    mean_p = max(1.0, sum(min(a.duration for a in op.alternatives) for op in ops) / max(1, n))
 
     def best(o: int, t: int) -> _Placement | None:
         found: _Placement | None = None
@@ -131,34 +140,95 @@ def dispatch(problem: SchedulingProblem, rule: str = "edd") -> Solution | None:
                     found = cand
         return found
 
-    pending = [i for i, o in enumerate(orders) if o.operations]
-    while pending:
-        options: list[tuple[int, int, _Placement]] = []  # (order, operation, placement)
-        for i in pending:
-            o = orders[i].operations[nxt[i]]
-            place = best(o, ready[i])
-            if place is None:
+    rounds = 0
+    place_of: list[_Placement | None] = [None] * len(orders)
+    stamp = [0] * len(orders)  # round in which the placement was computed
+    version = [0] * len(orders)  # bumped whenever the order's placement is replaced
+    by_end: list[tuple[_Placement, int, int]] = []
+    by_start: list[tuple[int, _Placement, int, int]] = []
+
+    def refresh(i: int) -> bool:
+        place = best(orders[i].operations[nxt[i]], ready[i])
+        version[i] += 1
+        if place is None:
+            return False
+        place_of[i], stamp[i] = place, rounds
+        heapq.heappush(by_end, (place, i, version[i]))
+        heapq.heappush(by_start, (place[1], place, i, version[i]))
+        return True
+
+    def fresh(i: int) -> bool:
+        o = orders[i].operations[nxt[i]]
+        return all(changed[a.workstation] <= stamp[i] for a in ops[o].alternatives)
+
+    left = 0
+    for i, order in enumerate(orders):
+        if order.operations:
+            left += 1
+            if not refresh(i):
                 return None
-            options.append((i, o, place))
-        first_end = min(p[0] for _, _, p in options)
-        conflict = [x for x in options if x[2][1] < first_end] or [min(options, key=lambda x: x[2])]
+    while left:
+        # The earliest completion among fresh placements (stale ones are recomputed).
+        while True:
+            place, i, v = by_end[0]
+            if v != version[i]:
+                heapq.heappop(by_end)
+            elif not fresh(i):
+                heapq.heappop(by_end)
+                if not refresh(i):
+                    return None
+            else:
+                break
+        first_end, first = place[0], (i, place)
+        conflict: list[tuple[int, _Placement]] = []
+        while by_start and by_start[0][0] < first_end:
+            _, place, i, v = heapq.heappop(by_start)
+            if v != version[i]:
+                continue
+            if not fresh(i):
+                if not refresh(i):
+                    return None
+                continue
+            conflict.append((i, place))
+        if not conflict:
+            conflict = [first]
         if rule == "edd":
-            i, o, place = min(
+            i, place = min(
                 conflict,
-                key=lambda x: (orders[x[0]].due - tail[x[1]], -orders[x[0]].weight, x[2], x[0]),
+                key=lambda x: (
+                    orders[x[0]].due - tail[orders[x[0]].operations[nxt[x[0]]]],
+                    -orders[x[0]].weight,
+                    x[1],
+                    x[0],
+                ),
             )
         else:
-            now = min(x[2][1] for x in conflict)
-            keys = [(_atc(orders[x[0]], x[2], tail[x[1]], now, mean_p), x[0]) for x in conflict]
-            i, o, place = conflict[keys.index(min(keys))]
+            now = min(x[1][1] for x in conflict)
+            keys = [
+                (
+                    _atc(orders[x[0]], x[1], tail[orders[x[0]].operations[nxt[x[0]]]], now, mean_p),
+                    x[0],
+                )
+                for x in conflict
+            ]
+            i, place = conflict[keys.index(min(keys))]
+        for k, p in conflict:
+            if k != i:
+                heapq.heappush(by_start, (p[1], p, k, version[k]))
+        o = orders[i].operations[nxt[i]]
         e, s, m, u, j, w = place
         alt = ops[o].alternatives[j]
         alternative[o], unit[o], start[o], end[o] = j, u + 1, s, e
         free[m][u], last[m][u] = w + alt.duration, alt.family
+        rounds += 1
+        changed[m] = rounds
         ready[i] = e
         nxt[i] += 1
         if nxt[i] == len(orders[i].operations):
-            pending.remove(i)
+            version[i] += 1
+            left -= 1
+        elif not refresh(i):
+            return None
     return Solution(tuple(alternative), tuple(unit), tuple(start), tuple(end))
 
 

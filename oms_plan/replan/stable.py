@@ -1,0 +1,326 @@
+"""``plan(dataset, previous=..., freeze_days=N)``: the replan, stable against a previous plan.
+
+Without ``previous`` this is the pipeline's replan (:func:`oms_plan.replan.pipeline.plan`),
+stamped with the fingerprints of its stages' inputs and remembered for later what-ifs. With
+``previous`` (a Plan or a plan folder) the plan keeps what the previous one decided wherever
+the inputs do not force a change (see :mod:`oms_plan.replan.previous`):
+
+1. **allocate** — the previous promises when nothing the allocation reads changed; else a
+   new allocation in which unchanged lines are pinned to their previous promise;
+2. **MRP** — recomputed (it is cheap and deterministic), with the previous planned orders
+   released inside the first ``freeze_days`` days kept as firm;
+3. **schedule** — the previous schedule when nothing the scheduler reads changed; else the
+   previous schedule *repaired* (:mod:`oms_plan.replan.repair`): same sequences, only what
+   the changes force moves, new orders slotted in by release date.
+
+So a what-if costs what its edits touch: a machine down re-runs no allocation, a rush order
+no CP-SAT search; and the same dataset replanned against its own plan changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+import pandas as pd
+
+import oms_plan.replan.pipeline as pipeline
+from oms_plan.allocate import allocate_stock
+from oms_plan.dataset import Dataset
+from oms_plan.errors import PlanningError
+from oms_plan.mrp import plan_materials
+from oms_plan.outputs import kpis_frame
+from oms_plan.replan.previous import (
+    PreviousLike,
+    allocation_stamp,
+    as_previous,
+    as_supply,
+    frozen_orders,
+    pinned_orders,
+    remember,
+    renamed,
+    schedule_stamp,
+    stable_ids,
+    stamped,
+    stamps_of,
+)
+from oms_plan.replan.repair import repair
+from oms_plan.replan.result import Plan
+from oms_plan.replan.setaside import short_lines
+from oms_plan.results import SolverStats, SolveStatus
+from oms_plan.schedule import schedule_orders
+from oms_plan.schedule.problem import SchedulingProblem
+from oms_plan.schedule.result import ScheduleResult, parse_objective
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(pipeline.PlanOptions))
+_PIPELINE_ONLY = ("executor", "parts", "progress")
+
+
+def plan(
+    dataset: Dataset,
+    *,
+    previous: PreviousLike | None = None,
+    freeze_days: int = 0,
+    **options: Any,
+) -> Plan:
+    """Replan the whole order book, optionally keeping what a previous plan decided.
+
+    Parameters
+    ----------
+    dataset
+        The dataset to plan.
+    previous
+        The previous plan (a :class:`Plan` or a plan folder). Promises of lines whose
+        inputs did not change are kept unless stock and receipts force a move, the previous
+        schedule is kept or repaired rather than searched again, and stages whose inputs
+        did not change keep their previous answer. The plan then runs in one part.
+    freeze_days
+        With ``previous``: planned orders it released before plan start + ``freeze_days``
+        are kept as firm (MRP nets against them instead of planning them again).
+    **options
+        Every option of :func:`oms_plan.replan.pipeline.plan` (``policy``,
+        ``schedule_solver``, ``schedule_time_limit``, ``executor``, ``parts``, …).
+
+    Returns
+    -------
+    Plan
+        Every plan table; its KPIs include the stamps ``input_allocation`` and
+        ``input_schedule`` (fingerprints of what those stages read).
+
+    Raises
+    ------
+    PlanningError
+        On invalid options, a negative ``freeze_days``, or ``freeze_days`` without
+        ``previous``.
+    DatasetError
+        When ``previous`` is a folder that is not a readable plan.
+
+    """
+    if freeze_days < 0:
+        raise PlanningError(f"freeze_days must be ≥ 0, got {freeze_days}")
+    if previous is None:
+        if freeze_days:
+            raise PlanningError("freeze_days keeps a previous plan's orders: give previous=")
+        result = pipeline.plan(dataset, **options)
+        result = stamped(result, _stamps(dataset, result, _options(options)))
+    else:
+        result = _stable(dataset, as_previous(previous), freeze_days, options)
+    remember(dataset, options, result)
+    return result
+
+
+def _options(options: dict[str, Any]) -> pipeline.PlanOptions:
+    unknown = sorted(set(options) - set(_FIELDS) - set(_PIPELINE_ONLY))
+    if unknown:
+        raise TypeError(f"plan() got unexpected keyword argument(s) {', '.join(unknown)}")
+    chosen = pipeline.PlanOptions(**{k: v for k, v in options.items() if k in _FIELDS})
+    if chosen.schedule_time_limit <= 0 or (
+        chosen.allocation_time_limit is not None and chosen.allocation_time_limit <= 0
+    ):
+        raise PlanningError("time limits must be > 0")
+    return chosen
+
+
+def _make_orders(dataset: Dataset, planned: pd.DataFrame, pegging: pd.DataFrame) -> pd.DataFrame:
+    """Planned make orders with the priority the pipeline gives them, in id order."""
+    make = planned.loc[planned["method"] == "make"].copy()
+    make["priority"] = pipeline._planned_priorities(dataset, pegging, make)
+    return make.sort_values("planned_order", kind="mergesort").reset_index(drop=True)
+
+
+def _stamps(dataset: Dataset, result: Plan, options: pipeline.PlanOptions) -> dict[str, str]:
+    make = _make_orders(dataset, result.tables["planned_orders"], result.tables["pegging"])
+    return {
+        "input_allocation": allocation_stamp(dataset, options),
+        "input_schedule": schedule_stamp(dataset, make, options),
+    }
+
+
+def _kept_stats(previous: Plan, stage: str) -> SolverStats:
+    """A stage's outcome as the previous plan reported it (status and gap)."""
+    kpis = dict(zip(previous.tables["kpis"]["kpi"], previous.tables["kpis"]["value"], strict=True))
+    status = SolveStatus(str(kpis.get(f"{stage}_status", SolveStatus.FEASIBLE.value)))
+    gap = float(str(kpis.get(f"{stage}_gap", 0.0)) or 0.0)
+    # objective 1 and bound 1 - gap report the same gap (a fraction ≤ 1).
+    return SolverStats("previous", status, 1.0, 1.0 - min(gap, 1.0), 0.0)
+
+
+def _previous_exceptions(previous: Plan, source: str) -> pd.DataFrame:
+    exceptions = previous.tables["exceptions"]
+    if "source" not in exceptions.columns:
+        return exceptions.iloc[0:0]
+    return exceptions.loc[exceptions["source"] == source].reset_index(drop=True)
+
+
+def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, Any]) -> Plan:
+    began = time.perf_counter()
+    options = _options(raw)
+    progress = raw.get("progress")
+    stamps = stamps_of(previous)
+    stats: dict[str, SolverStats] = {}
+
+    def tick(stage: str, done: int) -> None:
+        if progress is not None:
+            progress(stage, done, len(pipeline.STAGES))
+
+    # 1. allocate
+    allocation_key = allocation_stamp(dataset, options)
+    allocation_reused = stamps.get("input_allocation") == allocation_key
+    if allocation_reused:
+        promises = previous.tables["promises"]
+        allocation_exceptions = _previous_exceptions(previous, "allocate")
+        stats["allocate"] = _kept_stats(previous, "allocation")
+    else:
+        orders, pinned = pinned_orders(dataset, previous.tables["promises"])
+        allocation = allocate_stock(
+            dataset.replace(orders=orders) if pinned else dataset,
+            policy=options.policy,
+            protect_commitments=options.protect_commitments,
+            solver=options.allocation_solver,
+            time_limit=options.allocation_time_limit,
+        )
+        promises = allocation.promises
+        allocation_exceptions = pipeline._tagged(allocation.exceptions, "allocate")
+        stats["allocate"] = allocation.stats
+    tick("allocate", 1)
+
+    # 2. MRP, against the frozen planned orders as firm receipts
+    frozen = frozen_orders(dataset, previous.tables["planned_orders"], freeze_days)
+    material_ds = dataset
+    if not frozen.empty:
+        material_ds = dataset.replace(
+            supply=pd.concat([dataset.supply, as_supply(frozen)], ignore_index=True)
+        )
+    materials = plan_materials(material_ds)
+    # Planned orders identical to previous ones keep their ids (MRP renumbers per buffer).
+    names = stable_ids(
+        materials.planned_orders,
+        previous.tables["planned_orders"],
+        set(frozen["planned_order"].astype(str)),
+    )
+    planned = renamed(materials.planned_orders, ("planned_order",), names)
+    pegging = renamed(materials.pegging, ("supplier", "order"), names)
+    material_exceptions = renamed(pipeline._tagged(materials.exceptions, "mrp"), ("order",), names)
+    if not frozen.empty:
+        planned = pd.concat([frozen[list(planned.columns)], planned], ignore_index=True)
+        # A frozen order released before plan start still has to be expedited: as a firm
+        # receipt MRP no longer says so, so its previous message is kept.
+        kept = _previous_exceptions(previous, "mrp")
+        kept = kept.loc[
+            (kept["kind"] == "expedite") & kept["order"].isin(set(frozen["planned_order"]))
+        ]
+        material_exceptions = pd.concat([kept, material_exceptions], ignore_index=True)
+    tick("mrp", 2)
+
+    # 3. schedule
+    make = _make_orders(dataset, planned, pegging)
+    schedule_key = schedule_stamp(dataset, make, options)
+    schedule_reused = stamps.get("input_schedule") == schedule_key
+    schedule: ScheduleResult | None = None
+    if schedule_reused:
+        schedule_table = previous.tables["schedule"]
+        schedule_exceptions = _previous_exceptions(previous, "schedule")
+        stats["schedule"] = _kept_stats(previous, "schedule")
+        kpis = previous.tables["kpis"]
+        schedule_kpis: dict[str, object] = {
+            str(k): v
+            for k, v in zip(kpis["kpi"], kpis["value"], strict=True)
+            if str(k).startswith("utilisation:")
+        }
+        late = kpis.loc[kpis["kpi"] == "manufacturing_orders_late", "value"]
+        schedule_kpis["late_orders"] = int(float(str(late.iloc[0]))) if len(late) else 0
+        if not allocation_reused:
+            # The previous promises had the set-aside orders' lines short; the new ones not.
+            problem = SchedulingProblem.from_dataset(dataset, orders=make if len(make) else None)
+            aside = {a.order: a.workstation for a in problem.set_aside}
+            promises = short_lines(promises, pegging, aside)
+    else:
+        schedule = _schedule(dataset, make, previous.tables["schedule"], options)
+        frames = schedule.to_frames()
+        schedule_table = frames["schedule"]
+        schedule_exceptions = pipeline._tagged(frames["exceptions"], "schedule")
+        stats["schedule"] = schedule.stats
+        schedule_kpis = {**schedule.kpis(), "late_orders": len(schedule.late_orders)}
+        aside = {a.order: a.workstation for a in schedule.set_aside}
+        promises = short_lines(promises, pegging, aside)
+    tick("schedule", 3)
+
+    tables = {
+        "promises": promises,
+        "planned_orders": planned,
+        "pegging": pegging,
+        "schedule": schedule_table,
+        "projection": materials.projection,
+        "exceptions": pd.concat(
+            [
+                allocation_exceptions,
+                material_exceptions,
+                schedule_exceptions,
+            ],
+            ignore_index=True,
+        ),
+    }
+    outcome = pipeline.PartOutcome(
+        tables=tables,
+        stats=stats,
+        schedule_kpis=schedule_kpis,
+        stages=pipeline.STAGES,
+        schedule_parts=() if schedule is None else schedule.parts,
+        set_aside=0 if schedule is None else len(schedule.set_aside),
+        fallback=False if schedule is None else schedule.fallback,
+    )
+    result = pipeline._merge(dataset, [outcome], 1, time.perf_counter() - began, options)
+    if schedule_reused:
+        result = _with_schedule_kpis(result, previous)
+    return stamped(result, {"input_allocation": allocation_key, "input_schedule": schedule_key})
+
+
+def _schedule_kpi(name: str) -> bool:
+    return name.startswith(("schedule_", "utilisation:")) or name in (
+        "bottleneck",
+        "scheduled_orders",
+        "manufacturing_orders_late",
+    )
+
+
+def _with_schedule_kpis(result: Plan, previous: Plan) -> Plan:
+    """``result`` with the schedule's KPIs as the previous plan reported them (kept whole)."""
+    kpis = result.tables["kpis"]
+    values = dict(zip(kpis["kpi"], kpis["value"], strict=True))
+    before = previous.tables["kpis"]
+    known = {str(k) for k in before["kpi"]}
+    for name, value in zip(before["kpi"], before["value"], strict=True):
+        if _schedule_kpi(str(name)):
+            values[str(name)] = value
+    for name in [k for k in values if _schedule_kpi(k) and k not in known]:
+        del values[name]
+    return Plan(
+        tables={**result.tables, "kpis": kpis_frame(values)},
+        stats=result.stats,
+        parts=result.parts,
+        runtime=result.runtime,
+    )
+
+
+def _schedule(
+    dataset: Dataset, make: pd.DataFrame, before: pd.DataFrame, options: pipeline.PlanOptions
+) -> ScheduleResult:
+    """The previous schedule repaired; the pipeline's own search when repair cannot answer."""
+    extra = make if not make.empty else None
+    problem = SchedulingProblem.from_dataset(dataset, orders=extra)
+    names = parse_objective(options.schedule_objective)
+    result = repair(problem, before, names, verify=options.verify)
+    if result.stats.status in (SolveStatus.FEASIBLE, SolveStatus.EMPTY):
+        return result
+    # Set-aside or unplaceable orders: the pipeline's engine knows how to degrade.
+    return schedule_orders(
+        dataset,
+        orders=extra,
+        solver=options.schedule_solver,
+        objective=options.schedule_objective,
+        time_limit=options.schedule_time_limit,
+        seed=options.seed,
+        deterministic=True,
+        verify=options.verify,
+    )
