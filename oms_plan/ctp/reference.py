@@ -161,7 +161,7 @@ class ReferenceCtp:
             if (
                 best is not None
                 and best.quantity >= quantity - EPS
-                and (earliest + route.offset > best.completion + best.route.offset)
+                and (earliest + route.offset >= best.completion + best.route.offset)
             ):
                 continue
             run = _Run(self.net, copy.deepcopy(self.state), self.horizon)
