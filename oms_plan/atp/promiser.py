@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from oms_plan.atp.complete import promise_complete
+from oms_plan.atp.complete import promise_complete, promise_complete_ctp
 from oms_plan.atp.ledger import EPS, AtpLedger
 from oms_plan.atp.lines import LinePlanner
 from oms_plan.atp.projection import atp_exceptions, ledger_projection
@@ -568,4 +568,7 @@ class Promiser:
         return routes
 
     def _complete(self, reqs: list[Request]) -> list[Promise]:
+        if reqs and reqs[0].ctp and self._engine is not None:
+            routes = [self._ctp_routes(req) for req in reqs]
+            return promise_complete_ctp(self._planner, self._quotes, self._engine, reqs, routes)
         return promise_complete(self._planner, self._quotes, reqs)
