@@ -60,7 +60,11 @@ def register(app: typer.Typer) -> None:
         ] = False,
         fmt: FormatOption = TableFormatOption.csv,
     ) -> None:
-        """Schedule the open manufacturing orders of DATASET; write schedule, kpis, exceptions."""
+        """Schedule the open manufacturing orders of DATASET.
+
+        Writes schedule, kpis, exceptions (set-aside orders as ``infeasible``) and parts
+        (status, bound and gap per workstation group).
+        """
         from oms_plan.schedule import schedule_orders
 
         ds = load_or_exit(dataset)
@@ -76,7 +80,7 @@ def register(app: typer.Typer) -> None:
         )
         frames = result.to_frames()
         write_tables_or_exit(
-            {name: frames[name] for name in ("schedule", "kpis", "exceptions")}, out, fmt
+            {name: frames[name] for name in ("schedule", "kpis", "exceptions", "parts")}, out, fmt
         )
         out_console.print(result.summary())
         if result.status.value == "infeasible":
