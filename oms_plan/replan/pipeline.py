@@ -57,7 +57,7 @@ class PlanOptions:
     allocation_time_limit: float = 5.0
     schedule_solver: str = "cpsat"
     schedule_objective: str = "weighted_tardiness"
-    schedule_time_limit: float = 3.0
+    schedule_time_limit: float = 1.0
     seed: int = 0
     verify: bool = False
 
@@ -84,7 +84,7 @@ def plan(
     allocation_time_limit: float = 5.0,
     schedule_solver: str = "cpsat",
     schedule_objective: str = "weighted_tardiness",
-    schedule_time_limit: float = 3.0,
+    schedule_time_limit: float = 1.0,
     seed: int = 0,
     verify: bool = False,
     executor: Executor | None = None,
