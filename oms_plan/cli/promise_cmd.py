@@ -15,7 +15,9 @@ import typer
 from oms_plan.cli.common import (
     EXIT_INVALID,
     DatasetArg,
+    ForceOption,
     TableFormatOption,
+    check_out_or_exit,
     console,
     fail_invalid,
     load_or_exit,
@@ -94,6 +96,7 @@ def register(app: typer.Typer) -> None:
         replenish: Annotated[
             bool, typer.Option("--replenish", help="Also promise new supply of `buy` items.")
         ] = False,
+        force: ForceOption = False,
     ) -> None:
         """Promise one line (--item ... --requested-date) or a file of lines (--lines, --out).
 
@@ -107,11 +110,19 @@ def register(app: typer.Typer) -> None:
                 raise fail_invalid("the batch form needs both --lines FILE and --out DIR")
             if any(v is not None for v in single):
                 raise fail_invalid("give either --lines/--out or --item/--quantity/... not both")
+            check_out_or_exit(out, force=force, inputs=[dataset, lines])
             ds = load_or_exit(dataset)
             with _invalid_input_exits():
                 table = _read_lines(lines, ds)
                 promises = Promiser(ds, replenish=replenish).promise_lines(table)
-            write_tables_or_exit({"promises": promises_frame(promises)}, out, fmt)
+            write_tables_or_exit(
+                {"promises": promises_frame(promises)},
+                out,
+                fmt,
+                command="promise",
+                force=force,
+                inputs=[dataset, lines],
+            )
             short = sum(1 for p in promises if p.short > 0)
             late = sum(1 for p in promises if p.short <= 0 and p.days_late > 0)
             console.print(f"{len(promises)} line(s): {late} late, {short} with a short quantity")
