@@ -593,10 +593,12 @@ def _vector_datetime(series: pd.Series, blank: np.ndarray, *, day_only: bool) ->
             raise TypeError("mixed values")
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_localize(None)
-        if day_only:  # as above: only a day that prints back as the text
-            printed = parsed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
-            same = np.asarray(printed == text.to_numpy(dtype=object), dtype=bool)
-            parsed = parsed.where(same)
+        # As above: only a day that prints back as the text (the date part of a time);
+        # pandas reads 2026-11-31 as 2026-12-01 and 20261130 as a date too.
+        printed = parsed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        given = text.to_numpy(dtype=object) if day_only else text.str[:10].to_numpy(dtype=object)
+        same = np.asarray(printed == given, dtype=bool)
+        parsed = parsed.where(same)
     else:
         return pd.Series(np.full(n, _NAT)), ~blank, np.zeros(n, dtype=bool)
     missing = parsed.isna().to_numpy(dtype=bool)

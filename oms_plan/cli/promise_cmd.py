@@ -172,7 +172,7 @@ def _read_lines(path: Path, ds: Dataset) -> pd.DataFrame:
     """
     from oms_plan.atp.request import LinesError, RequestRules, records, requests_from_rows
     from oms_plan.fields import coerce_table
-    from oms_plan.reading import read_csv_table
+    from oms_plan.reading import line_break_issues, read_csv_table
     from oms_plan.schema import TABLES
 
     if not path.is_file():
@@ -185,6 +185,8 @@ def _read_lines(path: Path, ds: Dataset) -> pd.DataFrame:
         raise DatasetError([Issue(path.name, None, None, f"cannot read it: {exc}")]) from exc
     typed, issues = coerce_table(TABLES["orders"], raw, ds.start)
     errors = [i for i in issues if i.severity == "error"]
+    if path.suffix != ".parquet":
+        errors += line_break_issues("orders", raw, path.name)
     try:
         # Routes do not matter for checking: only the lines' own values and keys.
         requests_from_rows(RequestRules(ds), lambda *_: (), records(typed), replenish=False)
