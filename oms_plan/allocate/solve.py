@@ -175,7 +175,15 @@ def _dispatch(
     if mip.any():
         cpsat = _backend("cpsat")
         hint = _warm_start(problem, stages, mip)
-        limit = None if time_limit is None else max(0.1, time_limit - _elapsed(out))
+        # One worker runs on deterministic time: a budget that depended on the clock would
+        # make the answer depend on the machine's load.
+        limit = (
+            None
+            if time_limit is None
+            else time_limit
+            if workers == 1
+            else max(0.1, time_limit - _elapsed(out))
+        )
         answer = cpsat.solve(
             problem, stages, components=mip, time_limit=limit, workers=workers, hint=hint
         )

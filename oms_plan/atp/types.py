@@ -325,31 +325,39 @@ def promises_frame(promises: Iterable[Promise]) -> pd.DataFrame:
     return frame
 
 
-_T = TypeVar("_T", Shipment, Promise)
+_T = TypeVar("_T")
 
 
-def _record(obj: Shipment | Promise) -> dict[str, Any]:
-    """Public dataclass fields of ``obj`` as JSON-ready values."""
-    out: dict[str, Any] = {}
-    for f in dataclasses.fields(obj):
-        if f.name.startswith("_"):
-            continue
-        value = getattr(obj, f.name)
-        if isinstance(value, dt.date):
-            value = value.isoformat()
-        elif isinstance(value, tuple):
-            value = [v.to_record() if isinstance(v, Shipment) else v for v in value]
-        out[f.name] = value
-    return out
+def _record(obj: Any) -> dict[str, Any]:
+    """Public dataclass fields of ``obj`` as JSON-ready values (nested dataclasses too)."""
+    return {
+        f.name: _encode(getattr(obj, f.name))
+        for f in dataclasses.fields(obj)
+        if not f.name.startswith("_")
+    }
+
+
+def _encode(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _record(value)
+    if isinstance(value, dt.date):  # datetimes too: isoformat keeps the time
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_encode(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        return value.item()  # numpy scalars: json knows no int64
+    return value
 
 
 def _from_record(cls: type[_T], data: Mapping[str, Any], what: str) -> _T:
-    """Build ``cls`` from a record, converting each public field by its annotation."""
+    """Build the dataclass ``cls`` from a record, converting each field by its annotation."""
     if not isinstance(data, Mapping):
         raise PlanningError(f"{what}: expected an object, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name.startswith("_"):
             continue
         if f.name not in data:
@@ -364,19 +372,34 @@ def _from_record(cls: type[_T], data: Mapping[str, Any], what: str) -> _T:
 
 
 def _decode(value: Any, hint: Any, where: str) -> Any:
-    """``value`` converted to the annotated type ``hint`` (dates, floats, shipments)."""
+    """``value`` converted to the annotated type ``hint`` (dates, numbers, dataclasses, tuples)."""
     args = typing.get_args(hint)
-    if value is None and type(None) in args:
-        return None
+    if type(None) in args:  # Optional[X]: None, or an X
+        if value is None:
+            return None
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1:
+            return _decode(value, rest[0], where)
+    origin = typing.get_origin(hint)
     try:
-        if hint is dt.date or dt.date in args:
+        if hint is dt.datetime:
+            return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+        if hint is dt.date:
             return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
         if hint is float:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise TypeError(f"not a number: {value!r}")
             return float(value)
-        if typing.get_origin(hint) is tuple and args and args[0] is Shipment:
-            return tuple(Shipment.from_dict(v) for v in value)
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+            if hint is Shipment:
+                return Shipment.from_dict(value)
+            return _from_record(hint, value, where)
+        if origin is tuple and args:
+            if len(args) == 2 and args[1] is Ellipsis:
+                return tuple(_decode(v, args[0], where) for v in value)
+            return tuple(_decode(v, a, where) for v, a in zip(value, args, strict=True))
+        if origin is list and args:
+            return [_decode(v, args[0], where) for v in value]
     except (TypeError, ValueError) as exc:
         raise PlanningError(f"{where}: {exc}") from None
     return value

@@ -86,8 +86,11 @@ def register(app: typer.Typer) -> None:
             ),
         ] = 3.0,
         allocation_time_limit: Annotated[
-            float, typer.Option(help="Seconds for allocation MIPs per part.")
-        ] = 30.0,
+            float,
+            typer.Option(
+                help="Allocation MIP budget per part (CP-SAT deterministic seconds: reproducible)."
+            ),
+        ] = 5.0,
         workers: Annotated[
             int, typer.Option(help="Parallel processes (parts run side by side).")
         ] = 1,

@@ -63,7 +63,11 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOption = TableFormatOption.csv,
         force: ForceOption = False,
     ) -> None:
-        """Schedule the open manufacturing orders of DATASET; write schedule, kpis, exceptions."""
+        """Schedule the open manufacturing orders of DATASET.
+
+        Writes schedule, kpis, exceptions (set-aside orders as ``infeasible``) and parts
+        (status, bound and gap per workstation group).
+        """
         from oms_plan.schedule import schedule_orders
 
         check_out_or_exit(out, force=force, inputs=[dataset])
@@ -80,7 +84,7 @@ def register(app: typer.Typer) -> None:
         )
         frames = result.to_frames()
         write_tables_or_exit(
-            {name: frames[name] for name in ("schedule", "kpis", "exceptions")},
+            {name: frames[name] for name in ("schedule", "kpis", "exceptions", "parts")},
             out,
             fmt,
             command="schedule",

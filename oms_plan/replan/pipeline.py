@@ -54,7 +54,7 @@ class PlanOptions:
     policy: str = "strict_priority"
     protect_commitments: bool = True
     allocation_solver: str | None = None
-    allocation_time_limit: float = 30.0
+    allocation_time_limit: float = 5.0
     schedule_solver: str = "cpsat"
     schedule_objective: str = "weighted_tardiness"
     schedule_time_limit: float = 3.0
@@ -81,7 +81,7 @@ def plan(
     policy: str = "strict_priority",
     protect_commitments: bool = True,
     allocation_solver: str | None = None,
-    allocation_time_limit: float = 30.0,
+    allocation_time_limit: float = 5.0,
     schedule_solver: str = "cpsat",
     schedule_objective: str = "weighted_tardiness",
     schedule_time_limit: float = 3.0,
@@ -98,7 +98,9 @@ def plan(
     dataset
         The dataset to plan.
     policy, protect_commitments, allocation_solver, allocation_time_limit
-        Passed to :func:`oms_plan.allocate_stock`.
+        Passed to :func:`oms_plan.allocate_stock` (one worker: the limit is CP-SAT
+        deterministic time, so the promises are reproducible; such seconds can take
+        several wall seconds each).
     schedule_solver, schedule_objective, schedule_time_limit, seed
         Passed to :func:`oms_plan.schedule_orders`, which runs in its deterministic mode
         (one worker, deterministic time limit) so the plan is reproducible. CP-SAT's

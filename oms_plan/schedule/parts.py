@@ -128,16 +128,19 @@ def restrict(
     return sub, op_map
 
 
-def clip(wt: WorkingTime, t: int) -> WorkingTime:
-    """``wt`` without the working time before clock minute ``t``."""
-    if t <= 0:
+def clip(wt: WorkingTime, lo: int, hi: int) -> WorkingTime:
+    """``wt`` restricted to the clock minutes ``[lo, hi)``."""
+    if lo <= 0 and hi >= wt.horizon:
         return wt
-    k = int(np.searchsorted(wt.ends, t, side="right"))
-    starts = wt.starts[k:].copy()
-    ends = wt.ends[k:].copy()
-    if len(starts) and starts[0] < t:
-        starts[0] = t
-    return WorkingTime(starts, ends, wt.horizon)
+    k = int(np.searchsorted(wt.ends, lo, side="right"))
+    k_end = int(np.searchsorted(wt.starts, hi, side="left"))
+    starts = wt.starts[k:k_end].copy()
+    ends = wt.ends[k:k_end].copy()
+    if len(starts):
+        starts[0] = max(int(starts[0]), lo)
+        ends[-1] = min(int(ends[-1]), hi)
+    keep = ends > starts
+    return WorkingTime(starts[keep], ends[keep], wt.horizon)
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,7 @@ class Window:
     ops: tuple[int, ...]
     choice: tuple[tuple[tuple[int, int], ...], ...]
 
-    def place(self, solution: Solution, into: _Schedule) -> None:
+    def place(self, solution: Solution, into: Draft) -> None:
         """Write the window's schedule into the group's schedule."""
         for k, o in enumerate(self.ops):
             j, bound_unit = self.choice[k][solution.alternative[k]]
@@ -171,8 +174,8 @@ class Window:
 
 
 @dataclass
-class _Schedule:
-    """A schedule under construction (lists, filled window by window)."""
+class Draft:
+    """A schedule being changed (lists, one entry per operation)."""
 
     alternative: list[int]
     unit: list[int]
@@ -180,63 +183,118 @@ class _Schedule:
     end: list[int]
 
     def frozen(self) -> Solution:
+        """The schedule as a :class:`Solution`."""
         return Solution(
             tuple(self.alternative), tuple(self.unit), tuple(self.start), tuple(self.end)
         )
 
 
-class RollingHorizon:
-    """Builds the problem of each window in turn, with the windows before it fixed.
+class Neighbourhood:
+    """Builds the problem of re-solving one time slice of a schedule, the rest fixed.
+
+    Large-neighbourhood search over an incumbent schedule: the operations whose start
+    ranks fall in a slice are freed, every other operation stays. On each unit the freed
+    operations lie between the last fixed one before the slice and the first fixed one
+    after it, so the unit's working time is clipped to that gap (with room for the largest
+    changeover at either end): nothing fixed lies inside it, so no operation can pause
+    across a fixed one. An order whose next step stays fixed after the slice must finish
+    before it starts: the part of it in the slice is due then, with a weight larger than
+    everything else in the slice is worth, so a solution that breaks it is never better
+    than the incumbent (and :meth:`accept` checks it anyway).
 
     Parameters
     ----------
     problem
         A group's problem.
-    order_of_ops
-        Its operations in the order they are to be cut into windows (a schedule's start
-        order: steps of an order always come in step order).
-    size
-        Operations per window.
+    incumbent
+        A valid schedule of it.
 
     """
 
-    def __init__(self, problem: SchedulingProblem, order_of_ops: Sequence[int], size: int) -> None:
+    def __init__(self, problem: SchedulingProblem, incumbent: Solution) -> None:
         self.problem = problem
         n = problem.num_operations
-        self.windows = [tuple(order_of_ops[k : k + size]) for k in range(0, n, size)]
-        self.schedule = _Schedule([0] * n, [1] * n, [0] * n, [0] * n)
-        self.done = [False] * n
-        # (clock minute it ends, family) of the last fixed operation per unit.
-        self.unit_end = [[(0, -1)] * ws.units for ws in problem.workstations]
+        self.rank = sorted(range(n), key=lambda o: (incumbent.start[o], incumbent.end[o], o))
+        self.schedule = Draft(
+            list(incumbent.alternative),
+            list(incumbent.unit),
+            list(incumbent.start),
+            list(incumbent.end),
+        )
         self.position = [0] * n  # an operation's index in its order
         self.order_of = [0] * n
         for i, order in enumerate(problem.orders):
             for k, o in enumerate(order.operations):
                 self.position[o] = k
                 self.order_of[o] = i
-        self.min_duration = [min(a.duration for a in op.alternatives) for op in problem.operations]
 
-    def _free_from(self, m: int, u: int) -> int:
-        """Clock minute from which unit ``u`` of workstation ``m`` is free (changeover room)."""
-        end, family = self.unit_end[m][u]
-        matrix = self.problem.changeovers[m]
-        if family < 0 or matrix is None:
-            return end
-        margin = int(matrix[family].max())
-        if margin <= 0:
-            return end
-        wt = self.problem.working[m]
-        w = wt.worked(end) + margin
-        return wt.start_at(w) if w < wt.total else wt.horizon
+    def _unit_of(self, o: int) -> tuple[int, int, int]:
+        s = self.schedule
+        alt = self.problem.operations[o].alternatives[s.alternative[o]]
+        return alt.workstation, s.unit[o] - 1, alt.family
 
-    def window(self, k: int) -> Window:
-        """The problem of window ``k`` (windows before it must have been placed)."""
+    def _gap(
+        self,
+        m: int,
+        before: tuple[int, int] | None,
+        after: tuple[int, int] | None,
+        inner: tuple[int, int] | None,
+    ) -> tuple[int, int]:
+        """Clock gap of a unit between a fixed (end, family) before and (start, family) after.
+
+        ``inner`` holds the families of the incumbent's first and last operation of the
+        window on this unit: the gap leaves exactly the changeovers they need, so the
+        incumbent fits it (a new first or last family may need more: the caller checks).
+        Without any, room for the largest changeover is left.
+        """
         p = self.problem
-        ops = self.windows[k]
-        in_window = set(ops)
-        # Pseudo-workstations: one per workstation when its units are free at the same time,
-        # else one per unit (bound to it).
-        pseudo: dict[int, list[tuple[int, int]]] = {}  # m → [(pseudo index, unit or 0)]
+        wt, matrix = p.working[m], p.changeovers[m]
+        lo, hi = 0, wt.horizon
+        if before is not None:
+            lo = before[0]
+            if matrix is not None and before[1] >= 0:
+                row = matrix[before[1]]
+                margin = int(row.max()) if inner is None else int(max(0, row[inner[0]]))
+                if inner is not None and inner[0] < 0:
+                    margin = 0
+                if margin > 0:
+                    w = wt.worked(lo) + margin
+                    lo = wt.start_at(w) if w < wt.total else wt.horizon
+        if after is not None:
+            hi = after[0]
+            if matrix is not None and after[1] >= 0:
+                col = matrix[:, after[1]]
+                margin = int(col.max()) if inner is None else int(max(0, col[inner[1]]))
+                if inner is not None and inner[1] < 0:
+                    margin = 0
+                if margin > 0:
+                    w = wt.worked(hi) - margin
+                    hi = wt.end_at(w) if w > 0 else 0
+        return lo, max(lo, hi)
+
+    def window(self, first: int, last: int) -> tuple[Window, set[int]] | None:
+        """The problem of the operations ranked ``first`` to ``last − 1``.
+
+        Also returns the window's orders (by index) that must end by their ``due``: a
+        fixed successor starts then. ``None`` when an operation has no room left in any
+        gap.
+        """
+        p, s = self.problem, self.schedule
+        ops = self.rank[first:last]
+        # The nearest fixed operation before / after the slice on every unit.
+        before: dict[tuple[int, int], tuple[int, int]] = {}
+        after: dict[tuple[int, int], tuple[int, int]] = {}
+        for o in self.rank[:first]:
+            m, u, f = self._unit_of(o)
+            before[(m, u)] = (s.end[o], f)
+        for o in reversed(self.rank[last:]):
+            m, u, f = self._unit_of(o)
+            after[(m, u)] = (s.start[o], f)
+        inner: dict[tuple[int, int], tuple[int, int]] = {}  # (first, last) family per unit
+        for o in ops:
+            m, u, f = self._unit_of(o)
+            inner[(m, u)] = (inner[(m, u)][0], f) if (m, u) in inner else (f, f)
+        pseudo: dict[int, list[tuple[int, int]]] = {}
         stations: list[Workstation] = []
         working: list[WorkingTime] = []
         changeovers: list[np.ndarray | None] = []
@@ -246,51 +304,69 @@ class RollingHorizon:
                 if m in pseudo:
                     continue
                 ws = p.workstations[m]
-                frees = [self._free_from(m, u) for u in range(ws.units)]
-                if len(set(frees)) == 1:
+                gaps = [
+                    self._gap(m, before.get((m, u)), after.get((m, u)), inner.get((m, u)))
+                    for u in range(ws.units)
+                ]
+                if len(set(gaps)) == 1:
                     pseudo[m] = [(len(stations), 0)]
                     stations.append(ws)
-                    working.append(clip(p.working[m], frees[0]))
+                    working.append(clip(p.working[m], *gaps[0]))
                     changeovers.append(p.changeovers[m])
                 else:
                     pseudo[m] = []
-                    for u, t in enumerate(frees):
+                    for u, gap in enumerate(gaps):
                         pseudo[m].append((len(stations), u + 1))
                         stations.append(replace(ws, id=f"{ws.id}#{u + 1}", units=1))
-                        working.append(clip(p.working[m], t))
+                        working.append(clip(p.working[m], *gap))
                         changeovers.append(p.changeovers[m])
-        orders: list[ManufacturingOrder] = []
-        operations: list[Operation] = []
-        choice: list[tuple[tuple[int, int], ...]] = []
-        window_ops: list[int] = []  # window operation → group operation
         members: dict[int, list[int]] = {}
         for o in ops:
             members.setdefault(self.order_of[o], []).append(o)
-        for i in sorted(members, key=lambda i: members[i][0]):
+        groups = sorted(members.items())
+        bound_by: dict[int, int] = {}  # window order → clock minute its part must end by
+        real = 0
+        for i, mine in groups:
             order = p.orders[i]
-            mine = sorted(members[i], key=lambda o: self.position[o])
-            first = self.position[mine[0]]
+            tail = order.operations[max(self.position[o] for o in mine) + 1 :]
+            if not tail:
+                real += order.weight * max(0, s.end[order.operations[-1]] - order.due)
+        big = real + 1  # more than everything else in the window is worth
+        orders: list[ManufacturingOrder] = []
+        operations: list[Operation] = []
+        choice: list[tuple[tuple[int, int], ...]] = []
+        window_ops: list[int] = []
+        for i, mine in groups:
+            order = p.orders[i]
+            mine.sort(key=lambda o: self.position[o])
+            k0, k1 = self.position[mine[0]], self.position[mine[-1]]
             release = order.release
-            if first > 0:
-                previous = order.operations[first - 1]
-                release = max(release, self.schedule.end[previous])
-            after = order.operations[self.position[mine[-1]] + 1 :]
-            # Later steps still need their time: the window's part of the order is due
-            # early enough to leave it to them.
-            due = order.due - sum(self.min_duration[o] for o in after if o not in in_window)
+            if k0 > 0:
+                release = max(release, s.end[order.operations[k0 - 1]])
+            due, weight = order.due, order.weight
+            if k1 + 1 < len(order.operations):
+                due, weight = s.start[order.operations[k1 + 1]], big
+                bound_by[len(orders)] = due
             ids = []
             for o in mine:
                 alts: list[Alternative] = []
                 picks: list[tuple[int, int]] = []
                 for j, alt in enumerate(p.operations[o].alternatives):
                     for q, u in pseudo[alt.workstation]:
+                        wt = working[q]
+                        if wt.place(wt.worked(release), alt.duration, stations[q].pausable) is None:
+                            continue  # no room in this unit's gap
                         alts.append(Alternative(q, alt.duration, alt.family))
                         picks.append((j, u))
+                if not alts:
+                    return None
                 ids.append(len(operations))
                 operations.append(Operation(len(orders), p.operations[o].step, tuple(alts)))
                 choice.append(tuple(picks))
                 window_ops.append(o)
-            orders.append(replace(order, release=release, due=due, operations=tuple(ids)))
+            orders.append(
+                replace(order, release=release, due=due, weight=weight, operations=tuple(ids))
+            )
         sub = SchedulingProblem(
             start=p.start,
             orders=tuple(orders),
@@ -302,19 +378,34 @@ class RollingHorizon:
             window=p.window,
             serial_bound=_serial_end(orders, operations, stations, working, changeovers),
         )
-        return Window(sub, tuple(window_ops), tuple(choice))
+        return Window(sub, tuple(window_ops), tuple(choice)), set(bound_by)
 
-    def fix(self, window: Window, solution: Solution) -> None:
-        """Fix a window's schedule: its units are busy until its operations end."""
+    def hint(self, window: Window) -> Solution | None:
+        """The incumbent's schedule of the window's operations, in the window's terms.
+
+        ``None`` when an incumbent placement is not among the window's choices (it sits
+        closer to a fixed neighbour than the largest changeover the window leaves room for).
+        """
+        s = self.schedule
+        alternative, unit = [], []
+        for k, o in enumerate(window.ops):
+            for a, (j, bound_unit) in enumerate(window.choice[k]):
+                if j == s.alternative[o] and bound_unit in (0, s.unit[o]):
+                    alternative.append(a)
+                    unit.append(1 if bound_unit else s.unit[o])
+                    break
+            else:
+                return None
+        return Solution(
+            tuple(alternative),
+            tuple(unit),
+            tuple(s.start[o] for o in window.ops),
+            tuple(s.end[o] for o in window.ops),
+        )
+
+    def accept(self, window: Window, solution: Solution) -> None:
+        """Make the window's schedule the incumbent's."""
         window.place(solution, self.schedule)
-        p = self.problem
-        for o in window.ops:
-            alt = p.operations[o].alternatives[self.schedule.alternative[o]]
-            u = self.schedule.unit[o] - 1
-            end = self.schedule.end[o]
-            if end >= self.unit_end[alt.workstation][u][0]:
-                self.unit_end[alt.workstation][u] = (end, alt.family)
-            self.done[o] = True
 
 
 def _serial_end(

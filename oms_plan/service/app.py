@@ -123,7 +123,10 @@ def _routes(app: FastAPI, service: PromiseService, auth: list[Any]) -> None:
     @app.get("/health", response_model=HealthAnswer, responses={503: {"model": HealthAnswer}})
     def health() -> JSONResponse:
         """Liveness and the number of reservations held."""
-        answer = service.health()
+        try:
+            answer = service.health()
+        except ServiceError:  # could not follow another process's reload: say so, as health
+            answer = {"status": "error", "reservations": service.held()}
         if service.error is not None:
             return JSONResponse({**answer, "status": "error", "error": service.error}, 503)
         return JSONResponse(answer)

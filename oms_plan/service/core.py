@@ -217,6 +217,11 @@ class PromiseService:
         with self._lock:
             return {"status": "ok", "reservations": self.state.count("held")}
 
+    def held(self) -> int:
+        """Reservations held, as this process last saw the ledger (no catching up)."""
+        with self._lock:
+            return self.state.count("held")
+
     def sync(self) -> None:
         """Apply what other processes committed to the ledger (reads that must be current)."""
         with self._write:

@@ -43,5 +43,9 @@ def load_dataset(folder: str | Path) -> tuple[Dataset, str, str]:
     # Hash before loading: if a file is rewritten meanwhile, the data loaded may be newer
     # than the hash says and the next reload (seeing a new hash) loads again; hashing after
     # could label old data with the new hash, and nothing would ever reload it.
-    digest = fingerprint(path)
+    try:
+        digest = fingerprint(path)
+    except OSError as exc:
+        issue = Issue("dataset", None, None, f"cannot read {str(folder)!r}: {exc}")
+        raise DatasetError([issue]) from None
     return load(path), str(path), digest

@@ -1,4 +1,4 @@
-"""The copy-on-write rows a promise plans its legs on (``promiser._Rows``).
+"""The copy-on-write rows a promise plans its legs on (``oms_plan.atp.rows.Rows``).
 
 A take stays pending until a whole row is needed; single values read meanwhile (``value``,
 ``view``) must be exactly what the applied row holds, or split answers would change.
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oms_plan.atp.ledger import AtpLedger, apply_consume
-from oms_plan.atp.promiser import _Rows
+from oms_plan.atp.rows import Rows
 
 from .helpers import single_buffer
 
@@ -26,11 +26,11 @@ def _ledger(receipts: list[float], orders: list[float]) -> AtpLedger:
     return AtpLedger.from_dataset(single_buffer(5.0, receipts, orders, horizon=HORIZON))
 
 
-def _read_values(rows: _Rows, b: int) -> list[float]:
+def _read_values(rows: Rows, b: int) -> list[float]:
     return [rows.value(b, t) for t in range(HORIZON)]
 
 
-def _read_view(rows: _Rows, b: int) -> list[float]:
+def _read_view(rows: Rows, b: int) -> list[float]:
     row, day, quantity, cap = rows.view(b)
     return [row.item(t) - quantity if t >= day else min(row.item(t), cap) for t in range(HORIZON)]
 
@@ -44,7 +44,7 @@ def _read_view(rows: _Rows, b: int) -> list[float]:
 def test_pending_takes_read_exactly_as_applied(receipts, orders, plan) -> None:  # type: ignore[no-untyped-def]
     ledger = _ledger([float(q) for q in receipts], [float(q) for q in orders])
     before = ledger.smin.copy()
-    rows = _Rows(ledger)
+    rows = Rows(ledger)
     expected = ledger.smin[0].copy()
     for day, qty in plan:
         rows.take(0, day, qty)

@@ -84,6 +84,7 @@ def test_cli_sets_an_unschedulable_order_aside_with_its_reason(tmp_path: Path) -
     row = exceptions.iloc[0]
     assert row["kind"] == "infeasible" and row["order"] == "BIG"
     assert "'BIG' step 10" in row["message"] and "OVEN" in row["message"]
+    assert (tmp_path / "out" / "parts.csv").exists()
 
 
 def test_cli_bad_objective_is_invalid_input(tiny_path: Path, tmp_path: Path) -> None:

@@ -148,7 +148,7 @@ def test_relaxation_bound_is_below_every_schedule() -> None:
     assert relaxation_bound(problem, "weighted_tardiness") <= greedy_value
 
 
-def calendar_shop(orders: int) -> Dataset:
+def calendar_shop(orders: int, *, setups: bool = True) -> Dataset:
     """A shift calendar, setups, a non-pausable oven and units: windows must respect it all."""
     return shop(
         workstations=[
@@ -161,7 +161,9 @@ def calendar_shop(orders: int) -> Dataset:
         setups=[
             {"from_family": "red", "to_family": "blue", "minutes": 30},
             {"from_family": "blue", "to_family": "red", "minutes": 45},
-        ],
+        ]
+        if setups
+        else [],
         routing=[
             {"item": "X", "step": 10, "workstation": "CUT", "run_minutes": 25},
             {"item": "X", "step": 20, "workstation": "OVEN", "run_minutes": 40},
@@ -202,7 +204,7 @@ def test_large_groups_go_window_by_window_and_stay_valid(monkeypatch: pytest.Mon
     problem = SchedulingProblem.from_dataset(ds)
     r = schedule_orders(problem, time_limit=0.5, deterministic=True, verify=True)
     (part,) = r.parts
-    assert part.windows == math.ceil(problem.num_operations / 8)
+    assert part.windows == min(decomposed_module.MAX_WINDOWS, math.ceil(problem.num_operations / 8))
     greedy = schedule_orders(problem, solver="greedy")
     # Never worse than where it started.
     assert r.values["weighted_tardiness"] <= greedy.values["weighted_tardiness"]
@@ -211,20 +213,28 @@ def test_large_groups_go_window_by_window_and_stay_valid(monkeypatch: pytest.Mon
     assert again.to_frame().equals(r.to_frame())
 
 
-def test_windows_solved_alone_are_valid_schedules() -> None:
-    from oms_plan.schedule.parts import RollingHorizon
+def test_a_window_of_the_incumbent_is_a_valid_problem_of_its_own() -> None:
+    from oms_plan.schedule.parts import Neighbourhood
 
-    problem = SchedulingProblem.from_dataset(calendar_shop(16))
-    # Operations in index order: an order's steps are consecutive, some cross windows.
-    rolling = RollingHorizon(problem, list(range(problem.num_operations)), 5)
+    problem = SchedulingProblem.from_dataset(calendar_shop(16, setups=False))
+    start = schedule_orders(problem, solver="greedy")
     from oms_solvers.greedy.schedule import dispatch
 
-    for k in range(len(rolling.windows)):
-        window = rolling.window(k)
-        sol = dispatch(window.problem)
-        assert sol is not None
-        assert not check_schedule(window.problem, sol)
-        rolling.fix(window, sol)
-    assert not check_schedule(problem, rolling.schedule.frozen())
-    values = objective_values(problem, rolling.schedule.frozen())
-    assert values["makespan"] > 0
+    incumbent = dispatch(problem)
+    assert incumbent is not None
+    hood = Neighbourhood(problem, incumbent)
+    n = problem.num_operations
+    for first in range(0, n, 5):
+        built = hood.window(first, min(n, first + 5))
+        assert built is not None
+        window, bound = built
+        assert len(window.ops) == min(5, n - first)
+        # The incumbent's part is a valid schedule of the window (no changeovers here to
+        # leave room for), so the search can start from it.
+        hint = hood.hint(window)
+        assert hint is not None
+        assert not check_schedule(window.problem, hint)
+        # Orders whose next step stays fixed must end before it: their due says when.
+        for k in bound:
+            assert window.problem.orders[k].due in incumbent.start
+    assert start.values["makespan"] == objective_values(problem, incumbent)["makespan"]
