@@ -3,10 +3,10 @@
 Part of validation (:func:`oms_plan.checks.check_tables` runs them), so that a dataset that
 validates does not fail later in ``mrp`` or ``plan``:
 
-* lot rules MRP cannot meet (the test :func:`oms_plan.mrp.lotsizing.lot_rule_problems`
+* lot rules MRP cannot meet (the test :func:`oms_plan.lotrules.lot_rule_problems`
   applies when it plans) are errors;
 * a ``lot_max`` (or ``fixed`` ``lot_size``) so small that the item's own open order lines
-  would need more than ``MAX_ORDERS_PER_ITEM`` (oms_plan.mrp.lotsizing) planned orders is
+  would need more than :data:`~oms_plan.lotrules.MAX_ORDERS_PER_ITEM` planned orders is
   an error naming the item, the rule and the count;
 * transfer rows that make an item flow in a circle (A from B, B from A) are a warning
   naming the cycle: MRP leaves out the lowest-priority transfer of each cycle.
@@ -15,7 +15,6 @@ validates does not fail later in ``mrp`` or ``plan``:
 from __future__ import annotations
 
 import math
-from types import ModuleType
 
 import networkx as nx
 import numpy as np
@@ -23,6 +22,7 @@ import pandas as pd
 
 from oms_plan.errors import Issue
 from oms_plan.fields import KeyLabels
+from oms_plan.lotrules import FIXED, MAX_ORDERS_PER_ITEM, RULE_CODES, lot_rule_problems
 from oms_plan.schema import TABLES
 
 Tables = dict[str, pd.DataFrame]
@@ -39,14 +39,11 @@ def check_plannability(tables: Tables, issues: list[Issue]) -> None:
         Where the issues go.
 
     """
-    # Imported here: oms_plan.mrp imports the dataset, whose loading runs these checks.
-    from oms_plan.mrp import lotsizing
-
-    _check_lot_rules(tables, issues, lotsizing)
+    _check_lot_rules(tables, issues)
     _check_transfer_cycles(tables, issues)
 
 
-def _check_lot_rules(tables: Tables, issues: list[Issue], lots: ModuleType) -> None:
+def _check_lot_rules(tables: Tables, issues: list[Issue]) -> None:
     items = tables.get("items")
     if items is None or items.empty:
         return
@@ -59,24 +56,24 @@ def _check_lot_rules(tables: Tables, issues: list[Issue], lots: ModuleType) -> N
 
     for pos in range(len(items)):
         item, rule_name = items["item"].iat[pos], items["lot_rule"].iat[pos]
-        if item is None or rule_name not in lots.RULE_CODES:
+        if item is None or rule_name not in RULE_CODES:
             continue  # reported as an unreadable cell already
-        rule = lots.RULE_CODES[rule_name]
+        rule = RULE_CODES[rule_name]
         size, lmin = number("lot_size", pos, 0.0), number("lot_min", pos, 0.0)
         lmax, mult = number("lot_max", pos, math.inf), number("lot_multiple", pos, 0.0)
         integral = bool(items["integral"].iat[pos])
         if lmax <= 0 or lmax < lmin:
             continue  # lot_max must be > 0 / ≥ lot_min: reported by the item checks
-        found = lots.lot_rule_problems(str(item), rule, size, lmin, lmax, mult, integral)
+        found = lot_rule_problems(str(item), rule, size, lmin, lmax, mult, integral)
         found = [(c, m) for c, m in found if "needs lot_size > 0" not in m]  # reported too
         for column, message in found:
             issues.append(Issue("items", pos + 1, column, f"{labels(pos)}: {message}"))
         if found:
             continue
         need = demand.get(item, 0.0)
-        fixed = rule == lots.FIXED
+        fixed = rule == FIXED
         count = _orders_needed(need, fixed, size, lmax, mult, integral)
-        if count > lots.MAX_ORDERS_PER_ITEM:
+        if count > MAX_ORDERS_PER_ITEM:
             column = "lot_size" if fixed and size > 0 and size <= lmax else "lot_max"
             value = size if column == "lot_size" else lmax
             issues.append(
@@ -87,7 +84,7 @@ def _check_lot_rules(tables: Tables, issues: list[Issue], lots: ModuleType) -> N
                     f"{labels(pos)}: {column} {value:g} (lot_rule {rule_name}) would split the "
                     f"item's requirements ({need:g}, net of stock and receipts) into "
                     f"{count:,.0f} planned orders; MRP plans at most "
-                    f"{lots.MAX_ORDERS_PER_ITEM:,} orders of an item",
+                    f"{MAX_ORDERS_PER_ITEM:,} orders of an item",
                 )
             )
 
