@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from oms_plan.errors import Issue
-from oms_plan.fields import KeyLabels
+from oms_plan.labels import KeyLabels
 from oms_plan.lotrules import FIXED, MAX_ORDERS_PER_ITEM, RULE_CODES, lot_rule_problems
 from oms_plan.schema import TABLES
 

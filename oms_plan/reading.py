@@ -166,7 +166,7 @@ def line_break_issues(table: str, frame: pd.DataFrame, file_name: str) -> list[I
         One error per cell holding a line break.
 
     """
-    from oms_plan.fields import KeyLabels  # fields imports nothing of reading: no cycle
+    from oms_plan.labels import KeyLabels
 
     spec = TABLES.get(table)
     labels = KeyLabels(spec, frame) if spec is not None else None

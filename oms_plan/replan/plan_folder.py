@@ -115,7 +115,9 @@ def _typed(name: str, frame: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
         return output_frame(name, [])
     out = frame.copy()
     for col in _TEXT.get(name, ()):
-        out[col] = out[col].map(_text).astype(object)
+        text = out[col].map(_text)
+        # As the planner makes them: text dtype when complete, object when some are missing.
+        out[col] = text.astype("str") if text.notna().all() else text.astype(object)
     for col in _DATES.get(name, ()):
         if col in out.columns:
             out[col] = _parsed(name, col, out[col], issues, "date")

@@ -209,3 +209,89 @@ def plot_load(
     fig.autofmt_xdate()
     fig.tight_layout()
     return fig
+
+
+def plot_schedule(
+    plan: Plan,
+    dataset: Dataset | None = None,
+    *,
+    workstations: list[str] | None = None,
+    window: tuple[str | pd.Timestamp, str | pd.Timestamp] | None = None,
+) -> Any:
+    """Gantt chart of the plan's ``schedule``: one row per workstation unit, dates on the axis.
+
+    Parameters
+    ----------
+    plan
+        The plan whose schedule is drawn; each order has its own colour.
+    dataset
+        The plan's dataset: its downtime is shaded on the rows of its workstation.
+    workstations
+        Only these workstations (default: every one the schedule uses).
+    window
+        Only operations overlapping the days ``(first, last)`` (inclusive).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart.
+
+    Raises
+    ------
+    PlanningError
+        When nothing is scheduled there, or a workstation is not in the schedule.
+
+    """
+    from oms_plan.schedule.plot import date_axis, date_numbers, shade_downtime
+
+    ops = plan.tables["schedule"].copy()
+    ops["start"] = pd.to_datetime(ops["start"])
+    ops["end"] = pd.to_datetime(ops["end"])
+    if workstations is not None:
+        unknown = sorted(set(workstations) - set(ops["workstation"].astype(str)))
+        if unknown:
+            raise PlanningError(f"no operation is scheduled on {', '.join(unknown)}")
+        ops = ops.loc[ops["workstation"].isin(workstations)]
+    lo = hi = None
+    if window is not None:
+        lo = pd.Timestamp(window[0]).normalize()
+        hi = pd.Timestamp(window[1]).normalize() + pd.Timedelta(days=1)
+        if hi <= lo:
+            raise PlanningError(f"window ends ({window[1]}) before it starts ({window[0]})")
+        ops = ops.loc[(ops["end"] > lo) & (ops["start"] < hi)]
+    if ops.empty:
+        raise PlanningError("no scheduled operation to draw (workstations or window too narrow)")
+    rows = sorted({(str(w), int(u)) for w, u in zip(ops["workstation"], ops["unit"], strict=True)})
+    index = {row: k for k, row in enumerate(rows)}
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(11, 1 + 0.45 * len(rows)))
+    mdates = date_numbers()
+    orders = sorted(set(ops["order"].astype(str)))
+    cmap = plt.get_cmap("tab20")
+    colour = {o: cmap(k % 20) for k, o in enumerate(orders)}
+    if dataset is not None:
+        origin = float(mdates.date2num(pd.Timestamp(dataset.start)))
+        shade_downtime(ax, dataset.start, dataset, index, origin, 1440.0)
+    starts = mdates.date2num(ops["start"].dt.to_pydatetime())
+    ends = mdates.date2num(ops["end"].dt.to_pydatetime())
+    for (w, u, o), s, e in zip(
+        zip(
+            ops["workstation"].astype(str),
+            ops["unit"].astype(int),
+            ops["order"].astype(str),
+            strict=True,
+        ),
+        starts,
+        ends,
+        strict=True,
+    ):
+        ax.barh(index[(w, u)], e - s, left=s, color=colour[o], edgecolor="black", linewidth=0.4)
+    if lo is not None and hi is not None:
+        ax.set_xlim(mdates.date2num(lo.to_pydatetime()), mdates.date2num(hi.to_pydatetime()))
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([f"{w}#{u}" for w, u in rows])
+    ax.invert_yaxis()
+    date_axis(ax)
+    ax.set_title(f"schedule: {len(ops)} operations of {len(orders)} orders", loc="left")
+    fig.tight_layout()
+    return fig

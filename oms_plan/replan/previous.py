@@ -1,12 +1,14 @@
 """What a stable replan takes from the previous plan: stamps, pinned promises, frozen orders.
 
-* **Stamps.** Every plan records, as two KPIs, a fingerprint of what its allocation read
-  (``input_allocation``: items, locations, regions, lanes, sourcing, inventory, supply,
-  orders, settings and the allocation options) and of what its schedule read
-  (``input_schedule``: the make orders, routing, workstations, calendars, downtime, setups,
-  open production orders, settings and the schedule options). A replan against that plan
-  whose stage reads the same keeps the stage's answer — it is a deterministic function of
-  exactly those inputs — whether the previous plan is in memory or read from its folder.
+* **Stamps.** Every plan records what its stages read. Each promise row carries, in an
+  extra ``input`` column, a digest of its allocation group's inputs (the group's rows of
+  items, sourcing, inventory, supply and orders, the locations, regions and lanes, the
+  settings and the allocation options); the KPI ``input_allocation`` sums them up and
+  ``input_schedule`` fingerprints what the schedule read (the make orders, routing,
+  workstations, calendars, downtime, setups, open production orders, settings and the
+  schedule options). A replan against that plan keeps a group's promises, or the schedule,
+  when it reads the same — the stage's answer is a deterministic function of exactly those
+  inputs — whether the previous plan is in memory or read from its folder.
 * **Pinned promises.** When the allocation's inputs changed, order lines whose own inputs
   did not (same item, quantity and requested date as the previous plan promised) are pinned
   to what they were promised: their ship-from location when it was one, and their previous
@@ -37,16 +39,6 @@ from oms_plan.replan.result import Plan
 
 #: KPIs that stamp a plan with the fingerprints of its stages' inputs.
 STAMPS = ("input_allocation", "input_schedule")
-_ALLOCATION_TABLES = (
-    "items",
-    "locations",
-    "regions",
-    "lanes",
-    "sourcing",
-    "inventory",
-    "supply",
-    "orders",
-)
 _SCHEDULE_TABLES = ("routing", "workstations", "calendars", "downtime", "setups")
 _ALLOCATION_OPTIONS = (
     "policy",
@@ -77,12 +69,6 @@ def _digest(dataset: Dataset, tables: tuple[str, ...], extra: list[str]) -> str:
     for text in extra:
         digest.update(text.encode())
     return "sha256:" + digest.hexdigest()
-
-
-def allocation_stamp(dataset: Dataset, options: Any) -> str:
-    """Fingerprint of everything the allocation stage reads."""
-    chosen = [f"{k}={getattr(options, k)!r}" for k in _ALLOCATION_OPTIONS]
-    return _digest(dataset, _ALLOCATION_TABLES, chosen)
 
 
 def schedule_stamp(dataset: Dataset, make: pd.DataFrame, options: Any) -> str:
@@ -313,4 +299,78 @@ def renamed(
         out["message"] = out["message"].map(
             lambda m: pattern.sub(lambda g: names[g.group(1)], m) if isinstance(m, str) else m
         )
+    return out
+
+
+# -- allocation groups ----------------------------------------------------------------------
+#: Extra column of the promises table: the digest of the line's allocation group inputs.
+INPUT_COLUMN = "input"
+_GROUP_TABLES = ("items", "sourcing", "inventory", "supply", "orders")
+_SHARED_TABLES = ("locations", "regions", "lanes")
+
+
+def allocation_groups(dataset: Dataset) -> dict[str, str]:
+    """Item → its allocation group (the smallest item of the group).
+
+    Allocation couples items only through ship-complete orders (every line of such an
+    order ships together), so items of one ship-complete order are one group; every other
+    item is a group of its own. Groups are allocated independently.
+    """
+    parent = {item: item for item in dataset.item_ids}
+
+    def find(item: str) -> str:
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    orders = dataset.orders
+    complete = orders.loc[orders["ship_complete"], ["order", "item"]]
+    for _, items in complete.groupby("order", sort=True)["item"]:
+        ordered = sorted(set(map(str, items)))
+        for other in ordered[1:]:
+            a, b = find(ordered[0]), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {item: find(item) for item in dataset.item_ids}
+
+
+def group_digests(dataset: Dataset, options: Any) -> dict[str, str]:
+    """Allocation group → a short digest of everything its allocation reads.
+
+    The group's rows of items, sourcing, inventory, supply and orders; the locations,
+    regions and lanes every line can use; the settings and the allocation options.
+    """
+    groups = allocation_groups(dataset)
+    shared = _digest(
+        dataset, _SHARED_TABLES, [f"{k}={getattr(options, k)!r}" for k in _ALLOCATION_OPTIONS]
+    )
+    per_group: dict[str, hashlib._Hash] = {}
+    for name in _GROUP_TABLES:
+        frame = dataset.table(name)
+        if frame.empty:
+            continue
+        text = frame.astype(object).where(frame.notna(), None).astype(str)
+        rows = pd.util.hash_pandas_object(text, index=False).to_numpy()
+        group = frame["item"].astype(str).map(groups).to_numpy()
+        for g, values in pd.Series(rows).groupby(group, sort=True):
+            digest = per_group.setdefault(str(g), hashlib.sha256(shared.encode()))
+            digest.update(name.encode())
+            digest.update(values.to_numpy().tobytes())
+    out = {g: d.hexdigest()[:16] for g, d in per_group.items()}
+    # A group with no row in any table still has a digest (of the shared part only).
+    for g in set(groups.values()) - set(out):
+        out[g] = hashlib.sha256(shared.encode()).hexdigest()[:16]
+    return out
+
+
+def with_inputs(
+    promises: pd.DataFrame, dataset: Dataset, digests: Mapping[str, str]
+) -> pd.DataFrame:
+    """``promises`` with the :data:`INPUT_COLUMN` of each row's allocation group."""
+    groups = allocation_groups(dataset)
+    out = promises.copy()
+    out[INPUT_COLUMN] = [
+        digests.get(groups.get(str(item), ""), "") for item in out["item"].astype(str)
+    ]
     return out

@@ -113,6 +113,12 @@ class Plan:
 
         return plot_load(self, dataset, **kwargs)
 
+    def plot_schedule(self, dataset: Dataset | None = None, **kwargs: Any) -> Any:
+        """Gantt chart with dates and downtime (:func:`oms_plan.replan.plots.plot_schedule`)."""
+        from oms_plan.replan.plots import plot_schedule
+
+        return plot_schedule(self, dataset, **kwargs)
+
     def summary(self) -> str:
         """A few lines for a planner: service level, material, capacity, exceptions."""
 

@@ -20,6 +20,7 @@ no CP-SAT search; and the same dataset replanned against its own plan changes no
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
 from typing import Any
 
@@ -27,16 +28,20 @@ import pandas as pd
 
 import oms_plan.replan.pipeline as pipeline
 from oms_plan.allocate import allocate_stock
+from oms_plan.allocate.building import build_problem
+from oms_plan.allocate.report import _over_committed
 from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 from oms_plan.mrp import plan_materials
-from oms_plan.outputs import kpis_frame
+from oms_plan.outputs import exceptions_frame, kpis_frame
 from oms_plan.replan.previous import (
+    INPUT_COLUMN,
     PreviousLike,
-    allocation_stamp,
+    allocation_groups,
     as_previous,
     as_supply,
     frozen_orders,
+    group_digests,
     pinned_orders,
     remember,
     renamed,
@@ -44,6 +49,7 @@ from oms_plan.replan.previous import (
     stable_ids,
     stamped,
     stamps_of,
+    with_inputs,
 )
 from oms_plan.replan.repair import repair
 from oms_plan.replan.result import Plan
@@ -103,7 +109,11 @@ def plan(
         if freeze_days:
             raise PlanningError("freeze_days keeps a previous plan's orders: give previous=")
         result = pipeline.plan(dataset, **options)
-        result = stamped(result, _stamps(dataset, result, _options(options)))
+        chosen = _options(options)
+        digests = group_digests(dataset, chosen)
+        result = stamped(
+            _with_inputs(result, dataset, digests), _stamps(dataset, result, chosen, digests)
+        )
     else:
         result = _stable(dataset, as_previous(previous), freeze_days, options)
     remember(dataset, options, result)
@@ -129,10 +139,12 @@ def _make_orders(dataset: Dataset, planned: pd.DataFrame, pegging: pd.DataFrame)
     return make.sort_values("planned_order", kind="mergesort").reset_index(drop=True)
 
 
-def _stamps(dataset: Dataset, result: Plan, options: pipeline.PlanOptions) -> dict[str, str]:
+def _stamps(
+    dataset: Dataset, result: Plan, options: pipeline.PlanOptions, digests: dict[str, str]
+) -> dict[str, str]:
     make = _make_orders(dataset, result.tables["planned_orders"], result.tables["pegging"])
     return {
-        "input_allocation": allocation_stamp(dataset, options),
+        "input_allocation": _overall(digests),
         "input_schedule": schedule_stamp(dataset, make, options),
     }
 
@@ -164,25 +176,13 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
         if progress is not None:
             progress(stage, done, len(pipeline.STAGES))
 
-    # 1. allocate
-    allocation_key = allocation_stamp(dataset, options)
-    allocation_reused = stamps.get("input_allocation") == allocation_key
-    if allocation_reused:
-        promises = previous.tables["promises"]
-        allocation_exceptions = _previous_exceptions(previous, "allocate")
-        stats["allocate"] = _kept_stats(previous, "allocation")
-    else:
-        orders, pinned = pinned_orders(dataset, previous.tables["promises"])
-        allocation = allocate_stock(
-            dataset.replace(orders=orders) if pinned else dataset,
-            policy=options.policy,
-            protect_commitments=options.protect_commitments,
-            solver=options.allocation_solver,
-            time_limit=options.allocation_time_limit,
-        )
-        promises = allocation.promises
-        allocation_exceptions = pipeline._tagged(allocation.exceptions, "allocate")
-        stats["allocate"] = allocation.stats
+    # 1. allocate: groups whose inputs did not change keep their promises
+    digests = group_digests(dataset, options)
+    allocation_key = _overall(digests)
+    promises, allocation_exceptions, allocate_stats, allocation_reused = _allocate(
+        dataset, previous, digests, options
+    )
+    stats["allocate"] = allocate_stats
     tick("allocate", 1)
 
     # 2. MRP, against the frozen planned orders as firm receipts
@@ -241,7 +241,7 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
         schedule_table = frames["schedule"]
         schedule_exceptions = pipeline._tagged(frames["exceptions"], "schedule")
         stats["schedule"] = schedule.stats
-        schedule_kpis = {**schedule.kpis(), "late_orders": len(schedule.late_orders)}
+        schedule_kpis = {**schedule.kpis, "late_orders": len(schedule.late_orders)}
         aside = {a.order: a.workstation for a in schedule.set_aside}
         promises = short_lines(promises, pegging, aside)
     tick("schedule", 3)
@@ -271,9 +271,84 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
         fallback=False if schedule is None else schedule.fallback,
     )
     result = pipeline._merge(dataset, [outcome], 1, time.perf_counter() - began, options)
+    result = _with_inputs(result, dataset, digests)
     if schedule_reused:
         result = _with_schedule_kpis(result, previous)
     return stamped(result, {"input_allocation": allocation_key, "input_schedule": schedule_key})
+
+
+def _overall(digests: dict[str, str]) -> str:
+    """One fingerprint of every allocation group's inputs."""
+    text = ";".join(f"{g}={d}" for g, d in sorted(digests.items()))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _with_inputs(result: Plan, dataset: Dataset, digests: dict[str, str]) -> Plan:
+    promises = with_inputs(result.tables["promises"], dataset, digests)
+    return Plan(
+        tables={**result.tables, "promises": promises},
+        stats=result.stats,
+        parts=result.parts,
+        runtime=result.runtime,
+    )
+
+
+def _allocate(
+    dataset: Dataset, previous: Plan, digests: dict[str, str], options: pipeline.PlanOptions
+) -> tuple[pd.DataFrame, pd.DataFrame, SolverStats, bool]:
+    """Promises, allocation exceptions and stats; whether every group was kept.
+
+    A group keeps its previous promises when every previous promise row of its items was
+    made from the same inputs (the row's :data:`INPUT_COLUMN` is the group's digest). The
+    other groups are allocated together, with their unchanged lines pinned.
+    """
+    groups = allocation_groups(dataset)
+    before = previous.tables["promises"]
+    before_exceptions = _previous_exceptions(previous, "allocate")
+    line_items = dataset.orders["item"].astype(str)
+    line_groups = set(line_items.map(groups))
+    kept: set[str] = set()
+    if INPUT_COLUMN in before.columns and not before.empty:
+        before_group = before["item"].astype(str).map(groups)
+        for g, inputs in before[INPUT_COLUMN].groupby(before_group, sort=False):
+            if str(g) in line_groups and (inputs.astype(str) == digests.get(str(g))).all():
+                kept.add(str(g))
+    else:
+        before_group = pd.Series(None, index=before.index, dtype=object)
+    kept_items = {i for i, g in groups.items() if g in kept}
+    kept_promises = before.loc[before_group.isin(kept)].drop(
+        columns=[INPUT_COLUMN], errors="ignore"
+    )
+    kept_exceptions = before_exceptions.loc[before_exceptions["item"].isin(kept_items)]
+    changed = line_groups - kept
+    if not changed:
+        return kept_promises, kept_exceptions, _kept_stats(previous, "allocation"), True
+    changed_items = {i for i, g in groups.items() if g in changed}
+    part = dataset.replace(orders=dataset.orders.loc[line_items.isin(changed_items)])
+    orders, pinned = pinned_orders(part, before)
+    allocation = allocate_stock(
+        part.replace(orders=orders) if pinned else part,
+        policy=options.policy,
+        protect_commitments=options.protect_commitments,
+        solver=options.allocation_solver,
+        time_limit=options.allocation_time_limit,
+    )
+    fresh = allocation.exceptions
+    if pinned:
+        # Pins are promised dates the customers were not given: "promised lines ask more
+        # than supply" is about the real ones, so it is recomputed without the pins.
+        fresh = pd.concat(
+            [
+                fresh.loc[fresh["kind"] != "over_committed"],
+                exceptions_frame(_over_committed(build_problem(part))),
+            ],
+            ignore_index=True,
+        )
+    promises = pd.concat([kept_promises, allocation.promises], ignore_index=True)
+    exceptions = pd.concat(
+        [kept_exceptions, pipeline._tagged(fresh, "allocate")], ignore_index=True
+    )
+    return promises, exceptions, allocation.stats, False
 
 
 def _schedule_kpi(name: str) -> bool:

@@ -166,7 +166,8 @@ class PlanDiff:
         Returns
         -------
         matplotlib.figure.Figure
-            Two panels: days moved per changed line, and load before/after.
+            Two panels: units promised after − before per changed line (status and days
+            moved on the bar), and weekly load before/after.
 
         Raises
         ------

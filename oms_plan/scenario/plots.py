@@ -14,10 +14,11 @@ if TYPE_CHECKING:
 
 
 def plot_diff(diff: PlanDiff, *, top: int = 20) -> Any:
-    """Two panels: days moved per changed line, and the weekly load of the most changed stations.
+    """Two panels: the promise changes per line, and the weekly load of the most changed stations.
 
-    Lines are ranked by how far they moved (a line that became short, or is in one plan
-    only, is drawn as a hatched bar at the end of the scale); at most ``top`` are drawn.
+    Each changed line is a bar of units promised after − before, labelled with its status
+    before → after and the days its last delivery moved; the largest changes first, at
+    most ``top``.
     The load panel draws, for the (up to three) workstations whose load changed most, the
     weekly hours before (dashed) and after (solid).
     """
@@ -30,39 +31,37 @@ def plot_diff(diff: PlanDiff, *, top: int = 20) -> Any:
 
 
 def _moves(ax: Any, promises: pd.DataFrame, top: int) -> None:
+    """Units promised after − before per changed line; later/earlier days written on the bar."""
     if promises.empty:
         ax.text(0.5, 0.5, "no promise changed", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return
     p = promises.copy()
-    moved = p["days_moved"].astype("Float64")
-    gone = (p["status_after"] == "short") & (p["status_before"] != "short")
-    p["_rank"] = moved.abs().fillna(np.inf).where(~gone, np.inf).astype(float)
+    p["_delta"] = p["quantity_after"].astype(float).fillna(0.0) - p["quantity_before"].astype(
+        float
+    ).fillna(0.0)
+    p["_days"] = p["days_moved"].astype("Float64").fillna(0).astype(float)
+    p["_rank"] = p["_delta"].abs() + p["_days"].abs()
     p = p.sort_values("_rank", ascending=False, kind="mergesort").head(top)
-    finite = p["days_moved"].dropna().astype(float)
-    edge = max(1.0, float(finite.abs().max()) if not finite.empty else 1.0)
     labels = [f"{o}/{ln} {i}" for o, ln, i in zip(p["order"], p["line"], p["item"], strict=True)]
-    values, colours, hatches = [], [], []
-    for _, row in p.iterrows():
-        days = row["days_moved"]
-        if pd.isna(days):
-            after_short = row["status_after"] == "short" or row["status_after"] is None
-            values.append(edge if after_short else -edge)
-            colours.append("tab:red" if after_short else "tab:green")
-            hatches.append("//")
-        else:
-            values.append(float(days))
-            colours.append("tab:red" if days > 0 else "tab:green" if days < 0 else "tab:grey")
-            hatches.append("")
-    y = np.arange(len(values))
-    bars = ax.barh(y, values, color=colours)
-    for bar, hatch in zip(bars, hatches, strict=True):
-        bar.set_hatch(hatch)
+    colours = np.where(p["_delta"] < 0, "tab:red", np.where(p["_delta"] > 0, "tab:green", "grey"))
+    y = np.arange(len(p))
+    ax.barh(y, p["_delta"].to_numpy(), color=colours)
+    for k, (delta, days, before, after) in enumerate(
+        zip(p["_delta"], p["_days"], p["status_before"], p["status_after"], strict=True)
+    ):
+        note = f"{before or 'new'} → {after or 'gone'}"
+        if days:
+            note += f", {days:+.0f} d"
+        ax.text(
+            delta, k, f" {note} ", va="center", ha="left" if delta >= 0 else "right", fontsize=7
+        )
     ax.set_yticks(y)
     ax.set_yticklabels(labels, fontsize=7)
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.6)
-    ax.set_xlabel("days moved (later →); hatched: short or in one plan only")
+    ax.margins(x=0.35)
+    ax.set_xlabel("units promised: after − before (status and days moved on the bar)")
     ax.set_title(f"{len(promises)} order line(s) changed", fontsize=10, loc="left")
 
 
@@ -75,14 +74,17 @@ def _load(ax: Any, diff: PlanDiff) -> None:
     chosen = list(ranked.index[:3])
     cmap = plt_colours()
     weeks = pd.date_range(diff.load["week"].min(), diff.load["week"].max(), freq="7D")
+    # One more edge so that the last week is drawn as a step of its own width too.
+    edges = weeks.append(pd.DatetimeIndex([weeks[-1] + pd.Timedelta(days=7)]))
     for k, ws in enumerate(chosen):
         rows = diff.load.loc[diff.load["workstation"] == ws].set_index("week")
         rows = rows.reindex(weeks, fill_value=0.0)
         colour = cmap[k % len(cmap)]
         for column, style in (("minutes_before", "--"), ("minutes_after", "-")):
+            hours = (rows[column] / 60).to_numpy()
             ax.step(
-                weeks,
-                rows[column] / 60,
+                edges,
+                np.append(hours, hours[-1]),
                 where="post",
                 linestyle=style,
                 color=colour,

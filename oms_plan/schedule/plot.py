@@ -80,12 +80,12 @@ def gantt(
     scale = 60.0 if hours else 1.0
     origin = 0.0
     if dates:
-        mdates = _dates()
+        mdates = date_numbers()
         # Matplotlib date numbers count days: minute m from plan start is origin + m / 1440.
         origin = float(mdates.date2num(pd.Timestamp(result.start)))
         scale = 1440.0
     if downtime is not None:
-        _shade_downtime(ax, result, downtime, index, origin, scale)
+        shade_downtime(ax, result.start, downtime, index, origin, scale)
     for op in operations:
         y = index[(op.workstation, op.unit)]
         ax.barh(
@@ -121,7 +121,7 @@ def gantt(
     ax.set_yticklabels([f"{w}#{u}" for w, u in rows])
     ax.invert_yaxis()
     if dates:
-        _date_axis(ax)
+        date_axis(ax)
     else:
         ax.set_xlabel(f"{'hours' if hours else 'minutes'} from {result.start.isoformat()} 00:00")
     ax.set_title(
@@ -162,34 +162,38 @@ def _selected(
     ]
 
 
-def _dates() -> Any:
+def date_numbers() -> Any:
     """``matplotlib.dates``, typed as Any: its stubs leave these helpers untyped."""
     import importlib
 
     return importlib.import_module("matplotlib.dates")
 
 
-def _date_axis(ax: Any) -> None:
-    mdates = _dates()
+def date_axis(ax: Any) -> None:
+    """Concise date ticks on the x axis (values are matplotlib date numbers)."""
+    mdates = date_numbers()
     locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
     ax.xaxis_date()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-def _shade_downtime(
+def shade_downtime(
     ax: Any,
-    result: ScheduleResult,
+    start: dt.date,
     downtime: Dataset | pd.DataFrame,
     rows: dict[tuple[str, int], int],
     origin: float,
     scale: float,
 ) -> None:
-    """Grey hatched spans on every drawn row of a workstation while it is down."""
+    """Grey hatched spans on every drawn row (workstation, unit) → y while it is down.
+
+    ``start`` is plan start; x = ``origin`` + minutes from plan start / ``scale``.
+    """
     table = downtime if isinstance(downtime, pd.DataFrame) else downtime.downtime
     if table.empty or not rows:
         return
-    zero = pd.Timestamp(result.start)
+    zero = pd.Timestamp(start)
     by_station: dict[str, list[int]] = {}
     for (ws, _), y in rows.items():
         by_station.setdefault(ws, []).append(y)

@@ -88,7 +88,7 @@ def _same(fast: Promise, ref: ReferenceAnswer) -> None:
     assert fast.short_binding == ref.short_reason
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 12), supply_plan, order_plan, line_plan)
 def test_fast_promiser_equals_reference(stock, supply, orders, lines) -> None:  # type: ignore[no-untyped-def]
     ds = _dataset(stock, supply, orders)
@@ -116,7 +116,7 @@ def test_fast_promiser_equals_reference(stock, supply, orders, lines) -> None:  
             fast.reserve(quote)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.integers(0, 6),
     st.lists(st.integers(0, 8), max_size=HORIZON),
