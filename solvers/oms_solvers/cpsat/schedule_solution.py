@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ortools.sat.python import cp_model
 
 from oms_plan.schedule.result import Solution
-from oms_solvers.cpsat.schedule_model import ScheduleModel, _Alt
+
+if TYPE_CHECKING:  # the model imports this module to hint and read itself
+    from oms_solvers.cpsat.schedule_model import ScheduleModel, _Alt
 
 
 class _Hinter:
