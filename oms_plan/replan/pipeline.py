@@ -231,7 +231,7 @@ def plan_part(
     return PartOutcome(
         tables=tables,
         stats={"allocate": allocation.stats, "schedule": schedule.stats},
-        schedule_kpis={**schedule.kpis(), "late_orders": len(schedule.late_orders)},
+        schedule_kpis={**schedule.kpis, "late_orders": len(schedule.late_orders)},
         stages=tuple(stages),
         schedule_parts=schedule.parts,
         set_aside=len(schedule.set_aside),

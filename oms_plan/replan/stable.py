@@ -28,7 +28,7 @@ import pandas as pd
 
 import oms_plan.replan.pipeline as pipeline
 from oms_plan.allocate import allocate_stock
-from oms_plan.allocate.problem import build_problem
+from oms_plan.allocate.building import build_problem
 from oms_plan.allocate.report import _over_committed
 from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
@@ -241,7 +241,7 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
         schedule_table = frames["schedule"]
         schedule_exceptions = pipeline._tagged(frames["exceptions"], "schedule")
         stats["schedule"] = schedule.stats
-        schedule_kpis = {**schedule.kpis(), "late_orders": len(schedule.late_orders)}
+        schedule_kpis = {**schedule.kpis, "late_orders": len(schedule.late_orders)}
         aside = {a.order: a.workstation for a in schedule.set_aside}
         promises = short_lines(promises, pegging, aside)
     tick("schedule", 3)

@@ -41,6 +41,7 @@ def test_promise_reserves_nothing(server: Server) -> None:
                     "quantity": 3,
                     "ship_date": "2026-11-30",
                     "delivery_date": "2026-12-01",
+                    "source": "stock",
                 }
             ],
             "short": 0,

@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 from oms_plan.results import SolverStats, SolveStatus
 from oms_plan.schedule.checker import check_schedule
 from oms_plan.schedule.compact import left_shift
-from oms_plan.schedule.options import BackendOutcome, ScheduleOptions
+from oms_plan.schedule.options import BackendOutcome, ScheduleOptions, ScheduleOutcome
 from oms_plan.schedule.problem import SchedulingProblem
 from oms_plan.schedule.result import Solution, objective_values
 from oms_solvers.cpsat.schedule_bound import capacity_bound
@@ -24,9 +24,10 @@ from oms_solvers.cpsat.schedule_model import ScheduleModel
 from oms_solvers.cpsat.schedule_solution import hint as hint_model
 from oms_solvers.cpsat.schedule_solution import read
 
-__all__ = ["NAME", "ScheduleModel", "solve"]
+__all__ = ["CAPABILITIES", "NAME", "ScheduleModel", "solve"]
 
 NAME = "cpsat"
+CAPABILITIES = frozenset({"hint", "bound"})
 _log = logging.getLogger("oms_plan")
 
 _STATUS = {
@@ -62,7 +63,7 @@ def _best_start(problem: SchedulingProblem, hint: Solution, objective: tuple[str
     return best
 
 
-def solve(problem: SchedulingProblem, options: ScheduleOptions) -> BackendOutcome:
+def solve(problem: SchedulingProblem, options: ScheduleOptions) -> ScheduleOutcome:
     """Solve ``problem`` with CP-SAT, one stage per objective (lexicographic).
 
     Each stage minimizes its objective under the time left divided by the stages left, then

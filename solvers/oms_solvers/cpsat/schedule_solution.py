@@ -9,7 +9,8 @@ from ortools.sat.python import cp_model
 
 from oms_plan.schedule.result import Solution
 
-if TYPE_CHECKING:  # the model imports this module to hint and read itself
+if TYPE_CHECKING:
+    # Annotations only: schedule_model imports this module when it hints and reads.
     from oms_solvers.cpsat.schedule_model import ScheduleModel, _Alt
 
 
