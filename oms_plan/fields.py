@@ -519,7 +519,16 @@ def _vector_datetime(series: pd.Series, blank: np.ndarray, *, day_only: bool) ->
         # when it prints back as the cell's text (the others are retried, and rejected).
         text = pa.array(series, from_pandas=True)
         days = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-        same = pc.equal(pc.strftime(days, format="%Y-%m-%d"), text)
+        # Compared by numbers, not by printing (strftime is ten times slower): exactly ten
+        # characters whose month and day are the parsed ones.
+        read = pc.fill_null(pc.is_valid(days), False)
+        safe = pc.if_else(read, text, pa.scalar("2000-01-01"))
+        month = pc.cast(pc.utf8_slice_codeunits(safe, 5, 7), pa.int64())
+        day = pc.cast(pc.utf8_slice_codeunits(safe, 8, 10), pa.int64())
+        same = pc.and_(
+            pc.equal(pc.utf8_length(safe), 10),
+            pc.and_(pc.equal(pc.month(days), month), pc.equal(pc.day(days), day)),
+        )
         days = pc.if_else(pc.fill_null(same, False), days, pa.scalar(None, days.type))
         parsed = pd.Series(days.to_numpy(zero_copy_only=False), dtype="datetime64[s]")
     elif _is_text_dtype(series) or series.dtype == object:
