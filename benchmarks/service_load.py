@@ -5,7 +5,8 @@ a real server on a free 127.0.0.1 port with a fresh ledger, then runs ``--concur
 clients that each send one request, wait for the answer and send the next (closed loop),
 first ``POST /v1/promise`` then ``POST /v1/reservations`` (each with its own Idempotency-Key;
 201 = committed to the ledger). Every phase is bounded by ``--seconds`` and
-``--max-requests``; a warm-up second before each is not counted.
+``--max-requests``; a warm-up second before each is not counted; each figure is the median
+of ``--repeat`` phases (the machine is shared: single runs vary a lot).
 
 The clients speak HTTP/1.1 keep-alive over raw asyncio streams rather than through httpx:
 the generator shares the 2 cores with the server, and a light client takes less of them
@@ -28,6 +29,7 @@ import os
 import random
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -215,12 +217,19 @@ def main() -> None:
     parser.add_argument("--ledgers", default="sqlite,postgresql")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="phases per figure; the median is printed"
+    )
     args = parser.parse_args()
 
     dataset = args.dataset.resolve()
     work = bodies(dataset, args.max_requests, args.seed)
-    print(f"dataset {dataset}; {args.concurrency} clients, ≤ {args.seconds:g} s and ")
-    print(f"≤ {args.max_requests} requests per phase; {os.cpu_count()} cores (shared)")
+    print(
+        f"dataset {dataset}; {args.concurrency} clients; {args.repeat} phases of "
+        f"≤ {args.seconds:g} s and ≤ {args.max_requests} requests each (medians; requests "
+        f"and statuses summed); {os.cpu_count()} cores; load average "
+        f"{os.getloadavg()[0]:.1f} at the start"
+    )
     header = (
         f"{'ledger':<10} {'workers':>7} {'endpoint':<17} {'requests':>8} {'2xx/s':>8} "
         f"{'p50 ms':>7} {'p99 ms':>7} {'client cpu':>10}  statuses"
@@ -239,13 +248,23 @@ def main() -> None:
                     ctx = pg_schema()
                 with ctx as ledger, server(dataset, ledger, workers, scratch) as port:
                     for path in ("/v1/promise", "/v1/reservations"):
-                        r = run_phase(port, path, work, args)
+                        runs = [run_phase(port, path, work, args) for _ in range(args.repeat)]
+                        statuses: dict[int, int] = {}
+                        for run in runs:
+                            for code, n in run["statuses"].items():
+                                statuses[code] = statuses.get(code, 0) + n
                         print(
-                            f"{ledger_kind:<10} {workers:>7} {path:<17} {r['requests']:>8} "
-                            f"{r['ok_rps']:>8.0f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} "
-                            f"{r['client_cpu']:>9.0%}  {r['statuses']}",
+                            f"{ledger_kind:<10} {workers:>7} {path:<17} "
+                            f"{sum(r['requests'] for r in runs):>8} "
+                            f"{_median(runs, 'ok_rps'):>8.0f} {_median(runs, 'p50_ms'):>7.2f} "
+                            f"{_median(runs, 'p99_ms'):>7.2f} "
+                            f"{_median(runs, 'client_cpu'):>9.0%}  {statuses}",
                             flush=True,
                         )
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(r[key] for r in runs))
 
 
 if __name__ == "__main__":

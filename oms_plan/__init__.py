@@ -11,15 +11,18 @@ from oms_plan.errors import DatasetError, Issue, PlanningError
 from oms_plan.loading import ValidationReport, load, validate
 from oms_plan.mrp import MrpResult, plan_materials
 from oms_plan.replan import Plan, plan
+from oms_plan.results import CheckReport, SolverStats, SolveStatus
 from oms_plan.scenario import PlanDiff, Scenario, compare
 from oms_plan.schedule import ScheduleResult, SchedulingProblem, schedule_orders
 from oms_plan.settings import PlanSettings
+from oms_plan.verify import check
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AllocationProblem",
     "AllocationResult",
+    "CheckReport",
     "Dataset",
     "DatasetError",
     "Issue",
@@ -35,9 +38,12 @@ __all__ = [
     "ScheduleResult",
     "SchedulingProblem",
     "Shipment",
+    "SolveStatus",
+    "SolverStats",
     "ValidationReport",
     "__version__",
     "allocate_stock",
+    "check",
     "compare",
     "load",
     "plan",

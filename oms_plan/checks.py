@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from oms_plan.errors import Issue, Severity
-from oms_plan.fields import KeyLabels
+from oms_plan.labels import KeyLabels
 from oms_plan.schema import TABLES
 from oms_plan.settings import PlanSettings
 

@@ -78,3 +78,7 @@ class DatasetError(ValueError):
 
 class PlanningError(ValueError):
     """A request to an engine is invalid (unknown item, non-positive quantity, ...)."""
+
+
+class VerificationError(RuntimeError):
+    """An engine's answer failed its independent check (``verify=True``): a bug in oms_plan."""

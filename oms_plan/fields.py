@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from oms_plan.errors import Issue
+from oms_plan.labels import KeyLabels, is_blank, label_value, shown
 from oms_plan.schema import (
     EARLIEST_DATE,
     LATEST_DATE,
@@ -44,70 +45,6 @@ _NAT = np.datetime64("NaT", "ns")
 
 #: Parsed values, cells of the wrong type, cells of the right type but outside the range.
 Parsed = tuple[pd.Series, np.ndarray, np.ndarray]
-
-
-# -- business-key labels -------------------------------------------------------------------
-class KeyLabels:
-    """Describes rows of one table by their business key, e.g. ``order 'SO-1' line '2'``.
-
-    The key columns are read once, so labelling many rows of a large table stays cheap.
-
-    Parameters
-    ----------
-    spec
-        The table's contract (its ``key``; the first column for tables without one).
-    frame
-        The table, raw or typed; key columns it lacks are left out of the label.
-
-    """
-
-    def __init__(self, spec: TableSpec, frame: pd.DataFrame) -> None:
-        self._columns: list[tuple[str, np.ndarray]] = []
-        for col in spec.key or spec.column_names[:1]:
-            if col in frame.columns:
-                values = frame[col]
-                if isinstance(values, pd.DataFrame):  # duplicated column name
-                    values = values.iloc[:, 0]
-                self._columns.append((col, values.to_numpy(dtype=object)))
-
-    def __call__(self, pos: int) -> str:
-        """Label of row ``pos`` (0-based); ``row N`` when every key cell is blank."""
-        parts = [
-            f"{col} {label_value(values[pos])!r}"
-            for col, values in self._columns
-            if not _is_blank(values[pos])
-        ]
-        return " ".join(parts) if parts else f"row {pos + 1}"
-
-
-def label_value(value: object) -> str:
-    """A cell as text for a message: stripped, whole floats without ``.0`` (``7.0`` → ``7``)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _show(value: object) -> str:
-    """A raw cell as shown in a message: quoted text, plain numbers."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, bool):
-        return repr(value)
-    if isinstance(value, int | float):
-        return label_value(value)
-    return repr(str(value))
-
-
-def _is_blank(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float | np.floating):
-        return bool(np.isnan(value))
-    if isinstance(value, np.datetime64 | np.timedelta64):
-        return bool(np.isnat(value))
-    return isinstance(value, str) and not value.strip()
 
 
 def _is_text_dtype(series: pd.Series) -> bool:
@@ -252,11 +189,11 @@ def _coerce_column(
     if col.required:
         report(blank, lambda v: f"{col.name} is empty")
     values, bad, out_of_range = _parse(col, series, blank)
-    report(bad, lambda v: f"{col.name} {_show(v)} {_EXPECTED[col.kind](col)}")
+    report(bad, lambda v: f"{col.name} {shown(v)} {_EXPECTED[col.kind](col)}")
     report(
         out_of_range,
         lambda v: (
-            f"{col.name} {_show(v)} is outside the supported range {EARLIEST_DATE} … {LATEST_DATE}"
+            f"{col.name} {shown(v)} is outside the supported range {EARLIEST_DATE} … {LATEST_DATE}"
         ),
     )
     if col.kind in ("number", "int"):
@@ -265,8 +202,8 @@ def _coerce_column(
         high_bound = MAX_MAGNITUDE if col.maximum is None else col.maximum
         with np.errstate(invalid="ignore"):
             low, high = numeric < low_bound, numeric > high_bound
-        report(low, lambda v: f"{col.name} {_show(v)} must be ≥ {low_bound:g}")
-        report(high, lambda v: f"{col.name} {_show(v)} must be ≤ {high_bound:g}")
+        report(low, lambda v: f"{col.name} {shown(v)} must be ≥ {low_bound:g}")
+        report(high, lambda v: f"{col.name} {shown(v)} must be ≤ {high_bound:g}")
 
     if blank.any() and not col.required:
         default = _resolve_default(col, plan_start, done)
@@ -318,7 +255,7 @@ def _scalar_all(scalar: Scalar, col: Column, series: pd.Series, only: np.ndarray
     bad = np.zeros(len(cells), dtype=bool)
     out_of_range = np.zeros(len(cells), dtype=bool)
     for pos, cell in enumerate(cells):
-        if (only is not None and not only[pos]) or _is_blank(cell):
+        if (only is not None and not only[pos]) or is_blank(cell):
             parsed.append(None)
             continue
         value, status = scalar(cell, col)

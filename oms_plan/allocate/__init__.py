@@ -6,16 +6,18 @@ proves its answer optimal (min-cost flow, CP-SAT or CBC); :func:`check_allocatio
 re-verifies any answer independently.
 """
 
-from oms_plan.allocate.checker import CheckReport, check_allocation
+from oms_plan.allocate.building import build_problem
+from oms_plan.allocate.checker import check_allocation
 from oms_plan.allocate.policies import Policy, Stage, Weights, build_stages, weighted_value
-from oms_plan.allocate.problem import AllocationProblem, Quota, build_problem
-from oms_plan.allocate.result import AllocationResult, BackendAnswer, StageOutcome
+from oms_plan.allocate.problem import AllocationProblem, Quota
+from oms_plan.allocate.result import AllocationOutcome, AllocationResult, StageOutcome
 from oms_plan.allocate.solve import allocate_stock
+from oms_plan.results import CheckReport
 
 __all__ = [
+    "AllocationOutcome",
     "AllocationProblem",
     "AllocationResult",
-    "BackendAnswer",
     "CheckReport",
     "Policy",
     "Quota",

@@ -17,33 +17,16 @@ It shares no code with the problem builder or the solvers: it re-reads stock and
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from oms_plan.allocate.problem import Quota
 from oms_plan.dataset import Dataset
+from oms_plan.results import CheckReport
 from oms_plan.timeline import supply_events
 
 _TOL = 1e-6
-
-
-@dataclass(frozen=True, slots=True)
-class CheckReport:
-    """Violations found (empty when the allocation is valid)."""
-
-    violations: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing is violated."""
-        return not self.violations
-
-    def __str__(self) -> str:
-        if self.ok:
-            return "allocation OK"
-        return f"{len(self.violations)} violation(s):\n" + "\n".join(self.violations)
 
 
 def check_allocation(

@@ -8,6 +8,7 @@ import pandas as pd
 from oms_plan.allocate.policies import Weights, weighted_value
 from oms_plan.allocate.problem import AllocationProblem
 from oms_plan.dataset import Dataset
+from oms_plan.kpis import fill_rate_pct, on_time_pct, on_time_qty_pct
 from oms_plan.outputs import ExceptionRow, exceptions_frame, output_frame
 
 
@@ -287,14 +288,14 @@ def kpis_for(
     ships = promises.loc[promises["status"] != "short"]
     key = ["order", "line"]
     cost = float(np.dot(flows / problem.opt_scale, problem.opt_cost))
+    all_lines = problem.num_lines + len(problem.excluded)
     return {
-        "lines": problem.num_lines + len(problem.excluded),
+        "lines": all_lines,
         "lines_planned": problem.num_lines,
         "ordered_quantity": round(total, 6),
-        "on_time_pct": round(100 * float((on_time / scale).sum()) / total, 4) if total else 100.0,
-        "fill_rate_pct": round(100 * float((per_line / scale).sum()) / total, 4)
-        if total
-        else 100.0,
+        "on_time_pct": on_time_pct(int((on_time >= qty).sum()), all_lines),
+        "fill_rate_pct": fill_rate_pct(float((per_line / scale).sum()), total),
+        "on_time_qty_pct": on_time_qty_pct(float((on_time / scale).sum()), total),
         "lines_on_time": int((on_time >= qty).sum()),
         "lines_late": int(late_rows[key].drop_duplicates().shape[0]),
         "lines_short": int((per_line < qty).sum()),

@@ -1,4 +1,4 @@
-"""What back-ends return (:class:`BackendAnswer`) and users get (:class:`AllocationResult`)."""
+"""What back-ends return (:data:`AllocationOutcome`) and users get (:class:`AllocationResult`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from oms_plan.outputs import kpis_frame
-from oms_plan.results import SolverStats, SolveStatus
+from oms_plan.results import BackendOutcome, SolverStats, SolveStatus, kpi_value
+from oms_plan.serialization import decode_frames, encode_frames
 
 #: How bad a status is, to combine the statuses of several stages or back-ends.
 _RANK = {
@@ -54,6 +55,17 @@ class StageOutcome:
     bound: float
     status: SolveStatus
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StageOutcome:
+        """The stage outcome of :meth:`to_dict`."""
+        return cls(
+            str(data["name"]),
+            str(data["sense"]),
+            float(data["value"]),
+            float(data["bound"]),
+            SolveStatus(data["status"]),
+        )
+
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict."""
         return {
@@ -65,18 +77,30 @@ class StageOutcome:
         }
 
 
-@dataclass(frozen=True, eq=False)
-class BackendAnswer:
-    """A back-end's answer for some components of a problem.
+#: An allocation back-end's answer: scaled quantity per option of the whole problem (0 outside
+#: the solved components) and one outcome per policy stage, summed over those components.
+AllocationOutcome = BackendOutcome[np.ndarray, StageOutcome]
 
-    Attributes
+
+def allocation_outcome(
+    solver: str,
+    flows: np.ndarray,
+    stages: tuple[StageOutcome, ...],
+    status: SolveStatus,
+    runtime: float,
+    *,
+    deterministic: bool = True,
+) -> AllocationOutcome:
+    """An :data:`AllocationOutcome`; its headline is the first stage not proven optimal.
+
+    Parameters
     ----------
     solver
         Back-end name.
     flows
-        Scaled quantity per option of the whole problem (0 outside the solved components).
+        Scaled quantity per option of the whole problem.
     stages
-        One outcome per stage, summed over the solved components.
+        One outcome per stage.
     status
         Worst stage status.
     runtime
@@ -84,14 +108,24 @@ class BackendAnswer:
     deterministic
         Whether the same input reproduces the answer exactly.
 
-    """
+    Returns
+    -------
+    AllocationOutcome
+        Statistics whose objective and bound are the headline stage's.
 
-    solver: str
-    flows: np.ndarray
-    stages: tuple[StageOutcome, ...]
-    status: SolveStatus
-    runtime: float
-    deterministic: bool = True
+    """
+    headline = next(
+        (o for o in stages if o.status is not SolveStatus.OPTIMAL), stages[-1] if stages else None
+    )
+    stats = SolverStats(
+        solver,
+        status,
+        headline.value if headline else math.nan,
+        headline.bound if headline else math.nan,
+        runtime,
+        deterministic,
+    )
+    return BackendOutcome(stats, flows, stages)
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,21 +182,62 @@ class AllocationResult:
             "kpis": kpis_frame({k: _kpi_text(v) for k, v in self.kpis.items()}),
         }
 
+    def kpi(self, name: str) -> object:
+        """The value of KPI ``name`` (see :data:`oms_plan.kpis.KPI_DEFINITIONS`).
+
+        Raises
+        ------
+        KeyError
+            Naming the known KPIs when ``name`` is not one.
+
+        """
+        return kpi_value(self.kpis, name)
+
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (tables as lists of records, dates ISO)."""
-        frames = self.to_frames()
+        """A JSON-ready dict: options, statistics, KPIs, flows and the exact tables."""
         return {
             "policy": self.policy,
             "protect_commitments": self.protect_commitments,
             "stats": self.stats.to_dict(),
             "stages": [s.to_dict() for s in self.stages],
             "backends": dict(self.backends),
-            "tables": {name: _records(frame) for name, frame in frames.items()},
+            "kpis": {k: _json_value(v) for k, v in self.kpis.items()},
+            "flows": np.asarray(self.flows, dtype=np.int64).tolist(),
+            "tables": encode_frames({"promises": self.promises, "exceptions": self.exceptions}),
         }
 
     def to_json(self) -> str:
-        """The result as JSON (see :meth:`to_dict`)."""
-        return json.dumps(self.to_dict(), default=_json_default, allow_nan=True)
+        """The result as JSON (see :meth:`to_dict`); :meth:`from_json` reads it back."""
+        return json.dumps(self.to_dict(), allow_nan=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> AllocationResult:
+        """Rebuild a result written by :meth:`to_json` (tables equal, dtypes included).
+
+        Parameters
+        ----------
+        text
+            What :meth:`to_json` returned.
+
+        Returns
+        -------
+        AllocationResult
+            The same result.
+
+        """
+        payload = json.loads(text)
+        tables = decode_frames(payload["tables"])
+        return cls(
+            policy=payload["policy"],
+            protect_commitments=bool(payload["protect_commitments"]),
+            stats=SolverStats.from_dict(payload["stats"]),
+            stages=tuple(StageOutcome.from_dict(d) for d in payload["stages"]),
+            promises=tables["promises"],
+            exceptions=tables["exceptions"],
+            kpis=dict(payload["kpis"]),
+            flows=np.asarray(payload["flows"], dtype=np.int64),
+            backends={str(k): int(v) for k, v in payload["backends"].items()},
+        )
 
     def summary(self) -> str:
         """A few readable lines: status, service levels, stages."""
@@ -197,18 +272,6 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
-    out = frame.astype(object).where(frame.notna(), None)
-    return [dict(zip(out.columns, row, strict=True)) for row in out.itertuples(index=False)]
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return str(value)
+def _json_value(value: object) -> object:
+    """A KPI value as its plain Python type (numpy scalars unwrapped)."""
+    return value.item() if isinstance(value, np.generic) else value

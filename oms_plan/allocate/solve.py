@@ -6,17 +6,23 @@ import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
-from types import ModuleType
 
 import numpy as np
 
+from oms_plan.allocate.building import build_problem
+from oms_plan.allocate.checker import check_allocation
 from oms_plan.allocate.policies import Policy, Stage, Weights, build_stages
-from oms_plan.allocate.problem import AllocationProblem, Quota, build_problem
+from oms_plan.allocate.problem import AllocationProblem, Quota
 from oms_plan.allocate.report import allocation_promises, exceptions_for, kpis_for
-from oms_plan.allocate.result import AllocationResult, BackendAnswer, StageOutcome, worst_status
-from oms_plan.backends import available, get_backend
+from oms_plan.allocate.result import (
+    AllocationOutcome,
+    AllocationResult,
+    StageOutcome,
+    worst_status,
+)
+from oms_plan.backends import AllocationBackend, allocation_backend, greedy_allocation
 from oms_plan.dataset import Dataset
-from oms_plan.errors import PlanningError
+from oms_plan.errors import PlanningError, VerificationError
 from oms_plan.results import SolverStats, SolveStatus
 
 log = logging.getLogger("oms_plan")
@@ -39,6 +45,9 @@ def allocate_stock(
     weights: Weights | Mapping[str, object] | None = None,
     quotas: Sequence[Quota] | Mapping[str, float] | None = None,
     workers: int = 1,
+    seed: int = 0,
+    hint: AllocationResult | None = None,
+    verify: bool = False,
 ) -> AllocationResult:
     """Allocate stock and scheduled receipts to the open order lines of ``dataset``.
 
@@ -63,6 +72,13 @@ def allocate_stock(
         Customer-group quotas (:class:`Quota` rows, or group → weekly share of every item).
     workers
         Solver threads for the MIP back-ends.
+    seed
+        Random seed of the randomized back-ends (CP-SAT).
+    hint
+        A previous allocation of the same dataset and quotas to start CP-SAT from (its
+        flows, when they fit this problem; otherwise it is ignored and the log says so).
+    verify
+        Re-check the answer with the independent checker (:func:`check_allocation`).
 
     Returns
     -------
@@ -75,6 +91,8 @@ def allocate_stock(
     PlanningError
         For an unknown policy or solver, bad weights or quotas, a non-positive time limit,
         or a back-end that cannot honour the problem's constraints.
+    VerificationError
+        With ``verify``, when the checker finds a violation (a bug in oms_plan).
 
     """
     started = time.perf_counter()
@@ -86,10 +104,13 @@ def allocate_stock(
         raise PlanningError(f"workers must be ≥ 1, got {workers}")
     problem = build_problem(dataset, quotas=quotas)
     stages = build_stages(problem, pol, protect_commitments=protect_commitments, weights=w)
-    answers = _dispatch(problem, stages, pol, solver, time_limit, workers)
+    previous = _previous_flows(problem, hint)
+    answers = _dispatch(
+        problem, stages, pol, solver, time_limit, workers, protect_commitments, seed, previous
+    )
     flows = np.zeros(problem.num_options, dtype=np.int64)
     for answer, _ in answers:
-        flows += answer.flows
+        flows += answer.solution
     outcomes = _merge_stages(problem, stages, answers, flows)
     runtime = time.perf_counter() - started
     stats = _stats(answers, outcomes, runtime)
@@ -111,7 +132,7 @@ def allocate_stock(
         }
     )
     log.info("allocation: %s", stats)
-    return AllocationResult(
+    result = AllocationResult(
         policy=pol.value,
         protect_commitments=protect_commitments,
         stats=stats,
@@ -122,6 +143,26 @@ def allocate_stock(
         flows=flows,
         backends={name: int(mask.sum()) for name, mask in _names(answers)},
     )
+    if verify:
+        report = check_allocation(dataset, promises, quotas=quotas)
+        if not report.ok:
+            raise VerificationError(f"allocation failed its check: {report}")
+    return result
+
+
+def _previous_flows(problem: AllocationProblem, hint: AllocationResult | None) -> np.ndarray | None:
+    """The flows of a previous allocation when they fit ``problem`` option for option."""
+    if hint is None:
+        return None
+    flows = np.asarray(hint.flows, dtype=np.int64)
+    if flows.shape != (problem.num_options,):
+        log.info(
+            "allocation hint ignored: %d options, this problem has %d",
+            len(flows),
+            problem.num_options,
+        )
+        return None
+    return flows
 
 
 def _policy(policy: Policy | str) -> Policy:
@@ -132,12 +173,23 @@ def _policy(policy: Policy | str) -> Policy:
         raise PlanningError(f"unknown allocation policy {policy!r}; known: {known}") from None
 
 
-def _backend(name: str) -> ModuleType:
-    try:
-        return get_backend("allocate", name)
-    except ValueError:
-        known = ", ".join(available("allocate"))
-        raise PlanningError(f"unknown allocation solver {name!r}; known: {known}") from None
+def _backend(name: str, needs: set[str]) -> AllocationBackend:
+    """The back-end ``name`` once the registry has checked it can do ``needs``."""
+    return allocation_backend(name, needs=needs)
+
+
+def _needs(
+    problem: AllocationProblem, policy: Policy, protect: bool, comps: np.ndarray
+) -> set[str]:
+    """The capabilities solving components ``comps`` under ``policy`` asks of a back-end."""
+    needs = {policy.value}
+    if protect:
+        needs.add("protect_commitments")
+    if (problem.component_needs_mip() & comps).any():
+        needs.add("side_constraints")
+    if (problem.component_has_quota() & comps).any():
+        needs.add("quotas")
+    return needs
 
 
 def _dispatch(
@@ -147,34 +199,45 @@ def _dispatch(
     solver: str | None,
     time_limit: float | None,
     workers: int,
-) -> list[tuple[BackendAnswer, np.ndarray]]:
+    protect: bool,
+    seed: int = 0,
+    previous: np.ndarray | None = None,
+) -> list[tuple[AllocationOutcome, np.ndarray]]:
     """Run the back-end(s): per component flow or CP-SAT when ``solver`` is None."""
     n = problem.num_components
     if n == 0:
+        if solver is not None and solver != "auto":
+            _backend(solver, set())  # an unknown name is still an error
         return []
     if solver is not None and solver != "auto":
         mask = np.ones(n, dtype=bool)
-        backend = _backend(solver)
+        backend = _backend(solver, _needs(problem, policy, protect, mask))
         answer = backend.solve(
-            problem, stages, components=mask, time_limit=time_limit, workers=workers
+            problem,
+            stages,
+            components=mask,
+            time_limit=time_limit,
+            workers=workers,
+            hint=previous,
+            seed=seed,
         )
         return [(answer, mask)]
     side = problem.component_needs_mip()
     small = int(problem.component_options()[side].sum()) <= MIP_MAX_OPTIONS
     exact_mip = problem.component_has_quota() | (side & small) | (policy is Policy.FAIR_SHARE)
     mip = side | exact_mip
-    out: list[tuple[BackendAnswer, np.ndarray]] = []
+    out: list[tuple[AllocationOutcome, np.ndarray]] = []
     if (~mip).any():
-        flow = _backend("flow")
+        flow = _backend("flow", _needs(problem, policy, protect, ~mip))
         out.append((flow.solve(problem, stages, components=~mip), ~mip))
     repair = mip & ~exact_mip
     if repair.any():
-        flow = _backend("flow")
+        flow = _backend("flow", {"repair"})
         out.append((flow.solve(problem, stages, components=repair, repair=True), repair))
     mip = exact_mip
     if mip.any():
-        cpsat = _backend("cpsat")
-        hint = _warm_start(problem, stages, mip)
+        cpsat = _backend("cpsat", _needs(problem, policy, protect, mip))
+        hint = _warm_start(problem, stages, mip) if previous is None else previous
         # One worker runs on deterministic time: a budget that depended on the clock would
         # make the answer depend on the machine's load.
         limit = (
@@ -185,7 +248,13 @@ def _dispatch(
             else max(0.1, time_limit - _elapsed(out))
         )
         answer = cpsat.solve(
-            problem, stages, components=mip, time_limit=limit, workers=workers, hint=hint
+            problem,
+            stages,
+            components=mip,
+            time_limit=limit,
+            workers=workers,
+            hint=hint,
+            seed=seed,
         )
         out.append((answer, mip))
     return out
@@ -202,27 +271,26 @@ def _warm_start(
     usable = comps & ~problem.component_has_quota()
     if not usable.any() or any(s.is_fair for s in stages):
         return None
-    from oms_solvers.greedy.allocate import allocate_fcfs
-
-    repaired = _backend("flow").solve(problem, stages, components=usable, repair=True).flows
+    flow = _backend("flow", {"repair"})
+    repaired = flow.solve(problem, stages, components=usable, repair=True).solution
     rest = comps & ~usable
     if rest.any():
-        repaired = repaired + allocate_fcfs(problem, rest)
+        repaired = repaired + greedy_allocation(problem, rest)
     return np.asarray(repaired, dtype=np.int64)
 
 
-def _elapsed(answers: list[tuple[BackendAnswer, np.ndarray]]) -> float:
-    return sum(a.runtime for a, _ in answers)
+def _elapsed(answers: list[tuple[AllocationOutcome, np.ndarray]]) -> float:
+    return sum(a.stats.runtime for a, _ in answers)
 
 
-def _names(answers: list[tuple[BackendAnswer, np.ndarray]]) -> list[tuple[str, np.ndarray]]:
-    return [(a.solver, mask) for a, mask in answers]
+def _names(answers: list[tuple[AllocationOutcome, np.ndarray]]) -> list[tuple[str, np.ndarray]]:
+    return [(a.stats.solver, mask) for a, mask in answers]
 
 
 def _merge_stages(
     problem: AllocationProblem,
     stages: list[Stage],
-    answers: list[tuple[BackendAnswer, np.ndarray]],
+    answers: list[tuple[AllocationOutcome, np.ndarray]],
     flows: np.ndarray,
 ) -> tuple[StageOutcome, ...]:
     """Stage outcomes over all back-ends: values recomputed from the combined answer."""
@@ -249,20 +317,20 @@ def _merge_stages(
 
 
 def _stats(
-    answers: list[tuple[BackendAnswer, np.ndarray]],
+    answers: list[tuple[AllocationOutcome, np.ndarray]],
     outcomes: tuple[StageOutcome, ...],
     runtime: float,
 ) -> SolverStats:
     """Overall status; objective and bound of the first stage not proven optimal (else last)."""
     if not answers:
         return SolverStats("none", SolveStatus.EMPTY, math.nan, math.nan, runtime, True)
-    name = "+".join(dict.fromkeys(a.solver for a, _ in answers))
-    status = worst_status([a.status for a, _ in answers])
+    name = "+".join(dict.fromkeys(a.stats.solver for a, _ in answers))
+    status = worst_status([a.stats.status for a, _ in answers])
     headline = next(
         (o for o in outcomes if o.status is not SolveStatus.OPTIMAL),
         outcomes[-1] if outcomes else None,
     )
     objective = headline.value if headline else math.nan
     bound = headline.bound if headline else math.nan
-    deterministic = all(a.deterministic for a, _ in answers)
+    deterministic = all(a.stats.deterministic for a, _ in answers)
     return SolverStats(name, status, objective, bound, runtime, deterministic)

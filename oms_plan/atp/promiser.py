@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from oms_plan.atp.complete import promise_complete
+from oms_plan.atp.complete import promise_complete, promise_complete_ctp
 from oms_plan.atp.ledger import EPS, AtpLedger
 from oms_plan.atp.lines import LinePlanner
 from oms_plan.atp.projection import atp_exceptions, ledger_projection
@@ -39,6 +39,8 @@ from oms_plan.atp.reservations import (
 from oms_plan.atp.routes import REPLENISH, Route, RouteTable
 from oms_plan.atp.rows import Rows
 from oms_plan.atp.types import Promise, QuoteExpiredError, UnknownReservationError
+from oms_plan.ctp.combine import LineAsk, combine
+from oms_plan.ctp.engine import CtpEngine, CtpRoute
 from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 
@@ -62,9 +64,17 @@ class Promiser:
     dataset
         The dataset to promise from.
     replenish
-        Default of the ``replenish`` option of :meth:`promise`: when true, a quantity stock
-        and receipts cannot cover may be promised from new supply of a ``buy`` sourcing row,
-        available from plan start + its lead days (binding ``lead_time``). Off by default.
+        Default of the ``replenish`` option of :meth:`promise` (used only with ``ctp`` off):
+        when true, a quantity stock and receipts cannot cover may be promised from new supply
+        of a ``buy`` sourcing row, available from plan start + its lead days (binding
+        ``lead_time``). Off by default.
+    ctp
+        Default of the ``ctp`` option (capable-to-promise, on by default): what stock and
+        receipts cannot serve in time may be promised from new production (BOM components,
+        lead times, workstation capacity) and new purchases (docs/promising.md). The
+        promiser then starts from the plan state: open manufacturing orders load their
+        workstations, and open order lines that stock and receipts cannot cover take new
+        supply (components and minutes) first, most important first.
 
     Examples
     --------
@@ -74,10 +84,12 @@ class Promiser:
 
     """
 
-    def __init__(self, dataset: Dataset, *, replenish: bool = False) -> None:
+    def __init__(self, dataset: Dataset, *, replenish: bool = False, ctp: bool = True) -> None:
         self.dataset = dataset
         self.replenish = replenish
+        self.ctp = bool(ctp)
         self.ledger = AtpLedger.from_dataset(dataset)
+        self._engine: CtpEngine | None = CtpEngine(dataset, self.ledger) if self.ctp else None
         self._routes = RouteTable(dataset, self.ledger)
         self._route_cache: dict[tuple[str, str, str | None, bool], tuple[Route, ...]] = {}
         self._horizon = dataset.horizon_days
@@ -86,7 +98,7 @@ class Promiser:
         self._locations = self._rules.locations
         self._book = ReservationBook()
         self._planner = LinePlanner(self.ledger)
-        self._quotes = QuoteMaker(self.ledger, dataset.start)
+        self._quotes = QuoteMaker(self.ledger, dataset.start, self._engine)
         # One lock for every public call: the ledger rows are updated in place, and a
         # release recomputes a prefix from running totals that must include every other
         # reservation. Re-entrant because promise_lines reserves and releases through the
@@ -109,6 +121,7 @@ class Promiser:
         replenish: bool | None = None,
         order: str | None = None,
         line: str | None = None,
+        ctp: bool | None = None,
     ) -> Promise:
         """Quote the earliest delivery of a line; nothing is reserved.
 
@@ -136,9 +149,13 @@ class Promiser:
         location
             Ship from this location only (as ``orders.location``).
         replenish
-            Allow new ``buy`` supply (plan start + lead days); default: the promiser's.
+            Allow new ``buy`` supply (plan start + lead days) when ``ctp`` is off; default:
+            the promiser's.
         order, line
             Labels for the promise's rows.
+        ctp
+            Capable-to-promise for this line (default: the promiser's): what stock and
+            receipts cannot deliver in time may come from new production or purchases.
 
         Returns
         -------
@@ -152,6 +169,7 @@ class Promiser:
             in an ``orders`` row, or an invalid option value (every problem of the line).
 
         """
+        use_ctp = self._use_ctp(ctp)
         req = build_request(
             self._rules,
             self._routes_for,
@@ -165,6 +183,7 @@ class Promiser:
             max_days_late=max_days_late,
             location=location,
             replenish=self.replenish if replenish is None else replenish,
+            ctp=use_ctp,
             order=order,
             line=line,
         )
@@ -172,7 +191,11 @@ class Promiser:
             return self._promise(req, None)
 
     def promise_order(
-        self, lines: pd.DataFrame | Iterable[Mapping[str, Any]], *, ship_complete: bool = False
+        self,
+        lines: pd.DataFrame | Iterable[Mapping[str, Any]],
+        *,
+        ship_complete: bool = False,
+        ctp: bool | None = None,
     ) -> list[Promise]:
         """Quote every line of an order; each line sees the quantities of the lines before it.
 
@@ -187,6 +210,8 @@ class Promiser:
             can be delivered in full (never before the latest requested date); a line ships
             from a location an earlier line already uses when that is as early. If there is
             no such day within the lines' lateness limits, every line is short.
+        ctp
+            Capable-to-promise for these lines (default: the promiser's).
 
         Returns
         -------
@@ -201,28 +226,33 @@ class Promiser:
             :meth:`promise_lines` checks them.
 
         """
+        use_ctp = self._use_ctp(ctp)
         reqs = requests_from_rows(
-            self._rules, self._routes_for, records(lines), replenish=self.replenish
+            self._rules, self._routes_for, records(lines), replenish=self.replenish, ctp=use_ctp
         )
         with self._lock:
             if ship_complete:
                 return self._complete(reqs)
             promises: list[Promise] = []
-            applied: list[tuple[int, int, float]] = []
+            applied: list[Promise] = []
             try:
                 for req in reqs:
                     quote = self._promise(req, None)
                     promises.append(quote)
-                    for leg in quote._legs:
-                        self.ledger.consume(*leg)
-                        applied.append(leg)
+                    # The next line sees this one's quantities, components and minutes.
+                    self._hold(quote)
+                    applied.append(quote)
             finally:
-                for leg in reversed(applied):
-                    self.ledger.restore(*leg)
+                for quote in reversed(applied):
+                    self._unhold(quote)
             return promises
 
     def promise_lines(
-        self, lines: pd.DataFrame | Iterable[Mapping[str, Any]], *, reserve: bool = True
+        self,
+        lines: pd.DataFrame | Iterable[Mapping[str, Any]],
+        *,
+        reserve: bool = True,
+        ctp: bool | None = None,
     ) -> list[Promise]:
         """Promise lines in the given order, each seeing the reservations of those before.
 
@@ -239,6 +269,8 @@ class Promiser:
         reserve
             Reserve every promise (the default); when false each line still sees the quotes
             of the lines before it, and nothing is held afterwards.
+        ctp
+            Capable-to-promise for these lines (default: the promiser's).
 
         Returns
         -------
@@ -255,7 +287,10 @@ class Promiser:
 
         """
         rows = records(lines)
-        reqs = requests_from_rows(self._rules, self._routes_for, rows, replenish=self.replenish)
+        use_ctp = self._use_ctp(ctp)
+        reqs = requests_from_rows(
+            self._rules, self._routes_for, rows, replenish=self.replenish, ctp=use_ctp
+        )
         complete_orders = ship_complete_orders(rows)
         with self._lock:
             results: list[Promise | None] = [None] * len(rows)
@@ -324,6 +359,7 @@ class Promiser:
             if again is not None:
                 return again
             legs = self._quotes.legs_of(promise)
+            loads = self._quotes.loads_of(promise)
             ledger = self.ledger
             smin = ledger.smin
             # Cheap rejection first (nothing to undo), then apply and verify: legs of one
@@ -342,6 +378,19 @@ class Promiser:
                         for back in reversed(legs):
                             ledger.restore(*back)
                         break
+            if stale is None and loads:
+                engine = self._engine
+                assert engine is not None  # loads_of raised otherwise
+                engine.apply((), loads)
+                overdrawn = engine.overdrawn((), loads)
+                if overdrawn is not None:
+                    engine.undo((), loads)
+                    for back in reversed(legs):
+                        ledger.restore(*back)
+                    raise QuoteExpiredError(
+                        f"the promise of {promise.quantity:g} x {promise.item!r} no longer "
+                        f"holds: {overdrawn}; ask for a new promise"
+                    )
             if stale is not None:
                 b, day, qty = stale
                 raise QuoteExpiredError(
@@ -351,7 +400,7 @@ class Promiser:
                     "promise"
                 )
             rid = new_reservation_id()
-            self._book.add(Reservation(rid, promise, legs, idempotency_key))
+            self._book.add(Reservation(rid, promise, legs, idempotency_key, loads))
             return rid
 
     def release(self, reservation_id: str) -> None:
@@ -374,6 +423,9 @@ class Promiser:
                 raise UnknownReservationError(
                     f"unknown reservation {reservation_id!r} (never made here, or already released)"
                 )
+            if res.loads:
+                assert self._engine is not None  # loads are only held with CTP on
+                self._engine.undo((), res.loads)
             for leg in reversed(res.legs):
                 self.ledger.restore(*leg)
 
@@ -426,6 +478,45 @@ class Promiser:
         with self._lock:
             return atp_exceptions(self.ledger, self.dataset)
 
+    def capacity(self) -> pd.DataFrame:
+        """Workstation minutes per day: ``capacity``, ``open_orders``, ``booked``, ``free``.
+
+        ``booked`` is what new supply took: covering open order lines (the plan state) and
+        reservations held. Requires capable-to-promise (an empty table without it).
+        """
+        with self._lock:
+            if self._engine is None:
+                return pd.DataFrame(
+                    columns=["workstation", "date", "capacity", "open_orders", "booked", "free"]
+                )
+            return self._engine.load_frame()
+
+    # -- capable-to-promise -----------------------------------------------------------------
+    def _use_ctp(self, ctp: bool | None) -> bool:
+        """Whether a call uses CTP; builds the engine on first use by a non-CTP promiser."""
+        use = self.ctp if ctp is None else bool(ctp)
+        if use and self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = CtpEngine(self.dataset, self.ledger)
+                    self._quotes.engine = self._engine
+        return use
+
+    def _hold(self, quote: Promise) -> None:
+        """Take a quote's ledger legs and minutes for a while (see :meth:`_unhold`)."""
+        for leg in quote._legs:
+            self.ledger.consume(*leg)
+        if quote._loads:
+            assert self._engine is not None
+            self._engine.apply((), quote._loads)
+
+    def _unhold(self, quote: Promise) -> None:
+        if quote._loads:
+            assert self._engine is not None
+            self._engine.undo((), quote._loads)
+        for leg in reversed(quote._legs):
+            self.ledger.restore(*leg)
+
     # -- requests -------------------------------------------------------------------------
     def _routes_for(
         self, item: str, region: str, location: str | None, replenish: bool
@@ -445,7 +536,39 @@ class Promiser:
     # -- planning -------------------------------------------------------------------------
     def _promise(self, req: Request, rows: Rows | None) -> Promise:
         legs, short, reason = self._planner.plan(req, rows)
-        return self._quotes.promise(req, legs, short, reason)
+        if not req.ctp or self._engine is None:
+            return self._quotes.promise(req, legs, short, reason)
+        engine = self._engine
+        done = combine(
+            engine,
+            self._ctp_routes(req),
+            LineAsk(
+                req.item,
+                req.quantity,
+                req.day,
+                req.limit,
+                req.partial_ok,
+                req.max_shipments,
+                req.min_shipment,
+            ),
+            [(leg.day + leg.route.offset, leg.quantity) for leg in legs],
+            short,
+            reason,
+        )
+        if done is None:
+            return self._quotes.promise(req, legs, short, reason)
+        kept = [legs[k] for k in done.keep]
+        return self._quotes.promise(req, kept, done.short, done.reason, done.answer)
+
+    def _ctp_routes(self, req: Request) -> tuple[CtpRoute, ...]:
+        assert self._engine is not None
+        routes = self._engine.routes(req.item, req.ship_to)
+        if req.location is not None:
+            routes = tuple(r for r in routes if r.location == req.location)
+        return routes
 
     def _complete(self, reqs: list[Request]) -> list[Promise]:
+        if reqs and reqs[0].ctp and self._engine is not None:
+            routes = [self._ctp_routes(req) for req in reqs]
+            return promise_complete_ctp(self._planner, self._quotes, self._engine, reqs, routes)
         return promise_complete(self._planner, self._quotes, reqs)

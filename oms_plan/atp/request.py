@@ -83,6 +83,8 @@ class Request:
     integral: bool
     order: str | None
     line: str | None
+    location: str | None = None  # ship from this location only
+    ctp: bool = False  # new production and purchases may serve what ATP cannot
 
 
 class RequestRules:
@@ -131,6 +133,7 @@ def build_request(
     max_days_late: object = None,
     location: object = None,
     replenish: bool = False,
+    ctp: bool = False,
     order: str | None = None,
     line: str | None = None,
     where: str = "",
@@ -156,6 +159,7 @@ def build_request(
         max_days_late=max_days_late,
         location=location,
         replenish=replenish,
+        ctp=ctp,
         order=order,
         line=line,
     )
@@ -178,6 +182,7 @@ def _checked(
     max_days_late: object,
     location: object,
     replenish: object,
+    ctp: bool,
     order: str | None,
     line: str | None,
 ) -> tuple[Request | None, list[tuple[str, str]]]:
@@ -214,7 +219,8 @@ def _checked(
             ship_to=ship_to,
             requested=requested,
             day=day,
-            routes=routes_for(item, ship_to, location, bool(more)),  # type: ignore[arg-type]
+            # With CTP, purchases are planned as new supply: no unlimited replenishment.
+            routes=routes_for(item, ship_to, location, bool(more) and not ctp),  # type: ignore[arg-type]
             partial_ok=bool(partial),
             max_shipments=most,
             min_shipment=low,
@@ -222,6 +228,8 @@ def _checked(
             integral=bool(integral),
             order=order,
             line=line,
+            location=location,  # type: ignore[arg-type]
+            ctp=ctp,
         ),
         [],
     )
@@ -369,6 +377,7 @@ def requests_from_rows(
     rows: Sequence[Mapping[str, Any]],
     *,
     replenish: bool,
+    ctp: bool = False,
 ) -> list[Request]:
     """Check every line of a batch; return their requests, in order.
 
@@ -385,6 +394,8 @@ def requests_from_rows(
         Lines with ``orders`` columns.
     replenish
         Default of a line without a ``replenish`` value.
+    ctp
+        Capable-to-promise for every line (``replenish`` then has no effect).
 
     Returns
     -------
@@ -441,6 +452,7 @@ def requests_from_rows(
             max_days_late=opt("max_days_late", None),
             location=None if location is None else _text(location),
             replenish=opt("replenish", replenish),
+            ctp=ctp,
             order=order,
             line=line,
         )

@@ -21,6 +21,7 @@ from oms_plan.errors import PlanningError
 from oms_plan.schema import MAX_MAGNITUDE as MAX_QUANTITY
 
 _KINDS = frozenset({"direct", "transfer", "replenishment"})
+_SOURCES = frozenset({"", "stock", "supply", "transfer", "make", "buy"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,8 @@ class Reservation:
         ``(buffer, day, quantity)`` taken from the ledger (replenishment takes nothing).
     idempotency_key
         The key given to :meth:`~oms_plan.Promiser.reserve`, if any.
+    loads
+        ``(workstation, day, minutes)`` booked by the promise's new supply (capable-to-promise).
 
     """
 
@@ -45,6 +48,7 @@ class Reservation:
     promise: Promise
     legs: tuple[tuple[int, int, float], ...]
     idempotency_key: str | None = None
+    loads: tuple[tuple[int, int, float], ...] = ()
 
 
 def new_reservation_id() -> str:
@@ -101,6 +105,10 @@ def checked_shipments(promise: object, integral: Mapping[str, bool]) -> Promise:
                 f"the promise of {item!r}: shipment {n} quantity {q:g} is not whole, but "
                 f"{item!r} is integral"
             )
+        if s.source not in _SOURCES:
+            raise PlanningError(
+                f"the promise of {item!r}: shipment {n} has an unknown source {s.source!r}"
+            )
         if s.kind not in _KINDS:
             raise PlanningError(
                 f"the promise of {item!r}: shipment {n} has an unknown kind {s.kind!r}"
@@ -114,6 +122,14 @@ def checked_shipments(promise: object, integral: Mapping[str, bool]) -> Promise:
                 f"the promise of {item!r}: shipment {n} has a date that is not a date"
             )
         total += q
+    for n, t in enumerate(promise.takes, start=1):
+        _positive(t.quantity, f"the promise of {item!r}: take {n} quantity")
+        if not isinstance(t.date, date):
+            raise PlanningError(f"the promise of {item!r}: take {n} has a date that is not a date")
+    for n, ld in enumerate(promise.loads, start=1):
+        _positive(ld.minutes, f"the promise of {item!r}: load {n} minutes")
+        if not isinstance(ld.date, date):
+            raise PlanningError(f"the promise of {item!r}: load {n} has a date that is not a date")
     if total > quantity + EPS * max(1.0, quantity):
         raise PlanningError(
             f"the promise of {item!r} ships {total:g}, more than its quantity {quantity:g}"

@@ -14,11 +14,14 @@ from typing import Any, Literal, TypeVar
 
 import pandas as pd
 
+from oms_plan.ctp.types import Load, SupplyOrder, Take
 from oms_plan.errors import PlanningError
 from oms_plan.outputs import output_frame
 
 #: How a shipment's quantity is sourced.
 ShipmentKind = Literal["direct", "transfer", "replenishment"]
+#: Where a shipment's quantity comes from originally (``promise --json`` "source").
+ShipmentSource = Literal["stock", "supply", "transfer", "make", "buy"]
 
 
 class QuoteExpiredError(PlanningError):
@@ -77,9 +80,16 @@ class Shipment:
         ``direct`` (ATP at ``location``), ``transfer`` (ATP at ``source_location`` moved to
         ``location`` by a sourcing ``transfer`` row) or ``replenishment`` (new ``buy`` supply).
     source_location
-        Where the quantity is taken from (``location`` unless ``kind == "transfer"``).
+        Where the quantity is taken from (``location`` unless ``kind == "transfer"``); for
+        new supply, the plant that makes it or the location that buys it.
     source_date
-        The day it is taken there (the transfer's release date for transfers).
+        The day it is taken there (the transfer's release date for transfers; the day new
+        supply is complete there).
+    source
+        Where the quantity comes from originally (SCHEMA.md ``promise --json``): ``stock``,
+        ``supply`` (a scheduled receipt), ``transfer`` (stock or receipts moved from another
+        location), ``make`` (new production, possibly transferred) or ``buy`` (a new
+        purchase). Empty in shipments built by hand: :attr:`origin` derives it then.
 
     """
 
@@ -91,6 +101,23 @@ class Shipment:
     kind: ShipmentKind = "direct"
     source_location: str = ""
     source_date: dt.date | None = None
+    source: ShipmentSource | Literal[""] = ""
+
+    @property
+    def origin(self) -> ShipmentSource:
+        """:attr:`source`, or what the other fields imply when it is empty."""
+        if self.source:
+            return self.source
+        if self.kind == "transfer":
+            return "transfer"
+        if self.kind == "replenishment":
+            return "buy"
+        return "supply" if self.binding.startswith("supply:") else "stock"
+
+    @property
+    def is_new_supply(self) -> bool:
+        """Whether the quantity is new production or purchase (it takes no stock)."""
+        return self.kind == "replenishment" or self.source in ("make", "buy")
 
     def to_dict(self) -> dict[str, Any]:
         """The shipment as in SCHEMA.md's ``promise --json`` output."""
@@ -99,6 +126,7 @@ class Shipment:
             "quantity": _number(self.quantity),
             "ship_date": self.ship_date.isoformat(),
             "delivery_date": self.delivery_date.isoformat(),
+            "source": self.origin,
         }
 
     def to_record(self) -> dict[str, Any]:
@@ -155,6 +183,14 @@ class Promise:
         Identifies this quote (``None`` for a promise built by hand): a quote held by a
         reservation cannot be reserved again until it is released. Not compared: two quotes
         with the same content are equal.
+    supplies
+        New orders a capable-to-promise answer relies on (make, buy, transfer), as
+        ``planned_orders`` rows; empty for an answer from stock and receipts.
+    takes
+        Stock and receipts of components (and of transfer origins) those orders take.
+    loads
+        Workstation minutes those orders book, per day. :meth:`~oms_plan.Promiser.reserve`
+        takes the shipments' quantities, ``takes`` and ``loads``; ``release`` gives them back.
 
     """
 
@@ -169,8 +205,13 @@ class Promise:
     order: str | None = None
     line: str | None = None
     quote_id: str | None = field(default=None, repr=False, compare=False)
+    supplies: tuple[SupplyOrder, ...] = field(default=(), repr=False)
+    takes: tuple[Take, ...] = field(default=(), repr=False)
+    loads: tuple[Load, ...] = field(default=(), repr=False)
     # (buffer, day, quantity) per ATP leg and the ledger identity; for reserve().
     _legs: tuple[tuple[int, int, float], ...] = field(default=(), repr=False, compare=False)
+    # (workstation, day, minutes) booked by new supply; for promise_order().
+    _loads: tuple[tuple[int, int, float], ...] = field(default=(), repr=False, compare=False)
     _ledger: int = field(default=0, repr=False, compare=False)
 
     @property
@@ -261,6 +302,7 @@ class Promise:
                     "days_late": max(late, 0),
                     "status": "late" if late > 0 else "on_time",
                     "binding": s.binding,
+                    "source": s.origin,
                 }
             )
         if self.short > 0:
@@ -277,6 +319,7 @@ class Promise:
                     "days_late": None,
                     "status": "short",
                     "binding": self.short_binding,
+                    "source": None,
                 }
             )
         return rows
@@ -291,6 +334,9 @@ class Promise:
         lines = [head]
         for s in self.shipments:
             via = f" (transfer from {s.source_location})" if s.kind == "transfer" else ""
+            if s.is_new_supply:
+                how = "made" if s.origin == "make" else "bought"
+                via = f" ({how} at {s.source_location}, ready {s.source_date})"
             late = (s.delivery_date - self.requested_date).days
             when = f"{late} day(s) late" if late > 0 else "on time"
             lines.append(

@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--time-limit", help="Scheduling limit per part (CP-SAT deterministic time)."
             ),
-        ] = 3.0,
+        ] = 1.0,
         allocation_time_limit: Annotated[
             float,
             typer.Option(

@@ -42,7 +42,8 @@ def register(app: typer.Typer) -> None:
 
         ds = load_or_exit(dataset)
         with _invalid_input_exits():
-            frame = Promiser(ds).atp(item, location)
+            # Stock and scheduled receipts only (SCHEMA.md projection): no planned new supply.
+            frame = Promiser(ds, ctp=False).atp(item, location)
         rows = [
             {"date": d.date().isoformat(), "on_hand": _num(oh), "atp": _num(a)}
             for d, oh, a in zip(frame["date"], frame["on_hand"], frame["atp"], strict=True)
@@ -92,14 +93,32 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--location", help="Ship from this location only.")
         ] = None,
         replenish: Annotated[
-            bool, typer.Option("--replenish", help="Also promise new supply of `buy` items.")
+            bool,
+            typer.Option(
+                "--replenish",
+                help="With --no-ctp: also promise unlimited purchases after lead time.",
+            ),
+        ] = False,
+        no_ctp: Annotated[
+            bool,
+            typer.Option(
+                "--no-ctp",
+                help="Stock and receipts only: no capable-to-promise (new production, purchases).",
+            ),
         ] = False,
     ) -> None:
         """Promise one line (--item ... --requested-date) or a file of lines (--lines, --out).
 
+        Capable-to-promise by default: what stock and receipts cannot deliver in time may come
+        from new production (components, lead times, workstation capacity) or purchases.
         Batch lines are promised and reserved in file order, each seeing the ones before.
         """
         from oms_plan.atp import Promiser, promises_frame
+
+        if replenish and not no_ctp:
+            raise fail_invalid(
+                "--replenish applies only with --no-ctp (capable-to-promise plans purchases itself)"
+            )
 
         single = [item, quantity, ship_to, requested_date]
         if lines is not None or out is not None:
@@ -110,7 +129,8 @@ def register(app: typer.Typer) -> None:
             ds = load_or_exit(dataset)
             with _invalid_input_exits():
                 table = _read_lines(lines, ds)
-                promises = Promiser(ds, replenish=replenish).promise_lines(table)
+                promiser = Promiser(ds, replenish=replenish, ctp=not no_ctp)
+                promises = promiser.promise_lines(table)
             write_tables_or_exit({"promises": promises_frame(promises)}, out, fmt)
             short = sum(1 for p in promises if p.short > 0)
             late = sum(1 for p in promises if p.short <= 0 and p.days_late > 0)
@@ -122,7 +142,7 @@ def register(app: typer.Typer) -> None:
             )
         ds = load_or_exit(dataset)
         with _invalid_input_exits():
-            quote = Promiser(ds, replenish=replenish).promise(
+            quote = Promiser(ds, replenish=replenish, ctp=not no_ctp).promise(
                 str(item),
                 float(quantity or 0),
                 str(ship_to),

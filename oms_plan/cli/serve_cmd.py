@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,18 @@ from rich.markup import escape
 
 from oms_plan.cli.common import DatasetArg, console, fail_invalid, print_issues
 from oms_plan.errors import DatasetError, PlanningError
+
+
+class LogLevel(StrEnum):
+    """uvicorn's log levels."""
+
+    critical = "critical"
+    error = "error"
+    warning = "warning"
+    info = "info"
+    debug = "debug"
+    trace = "trace"
+
 
 _INSTALL = 'the service needs its extra: pip install "oms-plan[service]"'
 
@@ -40,7 +53,9 @@ def register(app: typer.Typer) -> None:
             int,
             typer.Option("--workers", help="uvicorn worker processes (share the ledger).", min=1),
         ] = 1,
-        log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+        log_level: Annotated[
+            LogLevel, typer.Option("--log-level", help="uvicorn log level.")
+        ] = LogLevel.info,
     ) -> None:
         """Answer promises over HTTP/JSON (OpenAPI at /docs); reservations are durable."""
         try:
@@ -78,7 +93,7 @@ def register(app: typer.Typer) -> None:
                 markup=True,
             )
         if workers == 1:
-            uvicorn.run(create_app(service), host=host, port=port, log_level=log_level)
+            uvicorn.run(create_app(service), host=host, port=port, log_level=log_level.value)
             return
         service.close()
         os.environ[CONFIG_ENV] = config.to_env()
@@ -88,5 +103,5 @@ def register(app: typer.Typer) -> None:
             host=host,
             port=port,
             workers=workers,
-            log_level=log_level,
+            log_level=log_level.value,
         )

@@ -10,7 +10,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from oms_plan.dataset import Dataset
-from oms_plan.errors import PlanningError
+from oms_plan.errors import PlanningError, VerificationError
+from oms_plan.mrp.checker import check_materials
 from oms_plan.mrp.exceptions import SEVERITY, mrp_exceptions
 from oms_plan.mrp.netting import NettingResult, net_requirements
 from oms_plan.mrp.pegging import (
@@ -27,7 +28,7 @@ from oms_plan.mrp.pegging import (
 )
 from oms_plan.mrp.problem import METHOD_NAMES, TRANSFER, MrpProblem, build_problem
 from oms_plan.mrp.result import MrpResult
-from oms_plan.outputs import kpis_frame, output_frame
+from oms_plan.outputs import output_frame
 
 log = logging.getLogger("oms_plan")
 
@@ -36,6 +37,7 @@ def plan_materials(
     dataset: Dataset,
     *,
     reschedule_days: int = 0,
+    verify: bool = False,
 ) -> MrpResult:
     """Run MRP on ``dataset``: planned orders, pegging, projection, exceptions, KPIs.
 
@@ -46,6 +48,8 @@ def plan_materials(
     reschedule_days
         Dampener: a scheduled receipt within this many days of its need date raises no
         ``reschedule_in`` / ``reschedule_out`` message (default 0: every difference).
+    verify
+        Re-check the answer with the independent checker (:func:`oms_plan.check`).
 
     Returns
     -------
@@ -56,6 +60,8 @@ def plan_materials(
     ------
     PlanningError
         When an option is invalid or the items' lot rules contradict each other.
+    VerificationError
+        With ``verify``, when the checker finds a violation (a bug in oms_plan).
 
     Examples
     --------
@@ -88,7 +94,7 @@ def plan_materials(
         runtime,
     )
     kpis = _kpis(problem, netting, pegs, planned, exceptions, runtime)
-    return MrpResult(
+    result = MrpResult(
         planned_orders=planned,
         pegging=pegging,
         projection=projection,
@@ -96,6 +102,11 @@ def plan_materials(
         kpis=kpis,
         runtime=runtime,
     )
+    if verify:
+        report = check_materials(result, dataset)
+        if not report.ok:
+            raise VerificationError(f"MRP answer failed its check: {report}")
+    return result
 
 
 def planned_order_ids(problem: MrpProblem, netting: NettingResult) -> NDArray[np.object_]:
@@ -276,7 +287,7 @@ def _kpis(
     planned: pd.DataFrame,
     exceptions: pd.DataFrame,
     runtime: float,
-) -> pd.DataFrame:
+) -> dict[str, object]:
     values: dict[str, object] = {
         "planned_orders": len(planned),
     }
@@ -292,10 +303,7 @@ def _kpis(
     for kind in SEVERITY:
         values[f"exceptions_{kind}"] = int((exceptions["kind"] == kind).sum())
     values["runtime_seconds"] = round(runtime, 6)
-    frame = kpis_frame(values)
-    # Counts stay integers next to quantities and seconds.
-    frame["value"] = pd.Series(list(values.values()), dtype=object)
-    return frame
+    return values
 
 
 def expand_projection(projection: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from oms_plan.errors import PlanningError
-from oms_plan.writing import frame_to_records
+from oms_plan.outputs import kpis_frame
+from oms_plan.results import SolverStats, SolveStatus, kpi_value
+from oms_plan.serialization import decode_frames, encode_frames
 
 #: Tables of an MRP run, in the order :meth:`MrpResult.to_frames` returns them.
 MRP_TABLES = ("planned_orders", "pegging", "projection", "exceptions", "kpis")
-_DATE_COLUMNS = {
-    "planned_orders": ("release_date", "due_date"),
-    "pegging": ("need_date", "supply_date"),
-    "projection": ("date",),
-    "exceptions": ("date",),
-}
 TRACE_COLUMNS = (
     "depth",
     "supplier",
@@ -57,7 +55,7 @@ class MrpResult:
     exceptions
         SCHEMA ``exceptions`` (see :mod:`oms_plan.mrp.exceptions` for the kinds).
     kpis
-        SCHEMA ``kpis``.
+        KPI name → value (:meth:`to_frames` gives them as the SCHEMA ``kpis`` table).
     runtime
         Wall-clock seconds of the run.
 
@@ -67,12 +65,28 @@ class MrpResult:
     pegging: pd.DataFrame = field(repr=False)
     projection: pd.DataFrame = field(repr=False)
     exceptions: pd.DataFrame = field(repr=False)
-    kpis: pd.DataFrame = field(repr=False)
+    kpis: Mapping[str, object] = field(repr=False)
     runtime: float = 0.0
+
+    @property
+    def stats(self) -> SolverStats:
+        """MRP is exact: ``optimal``, or ``empty`` when no buffer has anything to plan."""
+        status = SolveStatus.OPTIMAL if self.kpis.get("buffers") else SolveStatus.EMPTY
+        return SolverStats("mrp", status, runtime=self.runtime)
+
+    @property
+    def status(self) -> SolveStatus:
+        """How the run ended (see :attr:`stats`)."""
+        return self.stats.status
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """Every table (copies), keyed by SCHEMA table name."""
-        return {name: getattr(self, name).copy() for name in MRP_TABLES}
+        frames = {name: getattr(self, name).copy() for name in MRP_TABLES if name != "kpis"}
+        kpis = kpis_frame(self.kpis)
+        # Counts stay integers next to quantities and seconds.
+        kpis["value"] = pd.Series(list(self.kpis.values()), dtype=object)
+        frames["kpis"] = kpis
+        return frames
 
     def kpi(self, name: str) -> object:
         """The value of KPI ``name``.
@@ -83,10 +97,7 @@ class MrpResult:
             When there is no such KPI.
 
         """
-        hit = self.kpis.loc[self.kpis["kpi"] == name, "value"]
-        if hit.empty:
-            raise KeyError(f"no KPI {name!r}; KPIs are {', '.join(self.kpis['kpi'])}")
-        return hit.iat[0]
+        return kpi_value(self.kpis, name)
 
     def summary(self) -> str:
         """A few readable lines: planned orders by method, exceptions by kind, runtime."""
@@ -166,26 +177,21 @@ class MrpResult:
         return out[list(TRACE_COLUMNS)].reset_index(drop=True)
 
     def to_json(self) -> str:
-        """Serialize every table (ISO dates) and the runtime to JSON."""
+        """Serialize every table (values and dtypes), the KPIs and the runtime to JSON."""
+        tables = {name: getattr(self, name) for name in MRP_TABLES if name != "kpis"}
         payload = {
             "runtime": self.runtime,
-            "tables": {name: frame_to_records(getattr(self, name)) for name in MRP_TABLES},
-            "columns": {name: list(getattr(self, name).columns) for name in MRP_TABLES},
+            "kpis": {k: v.item() if isinstance(v, np.generic) else v for k, v in self.kpis.items()},
+            "tables": encode_frames(tables),
         }
-        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
 
     @classmethod
     def from_json(cls, text: str) -> MrpResult:
-        """Rebuild a result written by :meth:`to_json`."""
+        """Rebuild a result written by :meth:`to_json` (tables equal, dtypes included)."""
         payload = json.loads(text)
-        frames = {}
-        for name in MRP_TABLES:
-            cols = payload["columns"][name]
-            frame = pd.DataFrame.from_records(payload["tables"][name], columns=cols)
-            for col in _DATE_COLUMNS.get(name, ()):
-                frame[col] = pd.to_datetime(frame[col])
-            frames[name] = frame
-        return cls(**frames, runtime=float(payload["runtime"]))
+        frames = decode_frames(payload["tables"])
+        return cls(**frames, kpis=dict(payload["kpis"]), runtime=float(payload["runtime"]))
 
 
 def _kind(supplier: object) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from oms_plan.kpis import fill_rate_pct, on_time_pct
 from oms_plan.results import SolverStats, SolveStatus
 from oms_plan.schedule.result import PartReport
 
@@ -48,8 +49,8 @@ def service_kpis(promises: pd.DataFrame, orders: pd.DataFrame) -> dict[str, obje
     on_time = lines - int(short.sum()) - int(late.sum())
     return {
         "lines": lines,
-        "on_time_pct": round(100.0 * on_time / lines, 2) if lines else 100.0,
-        "fill_rate_pct": round(100.0 * filled / ordered, 2) if ordered else 100.0,
+        "on_time_pct": on_time_pct(on_time, lines),
+        "fill_rate_pct": fill_rate_pct(filled, ordered),
         "lines_late": int(late.sum()),
         "lines_short": int(short.sum()),
         "total_days_late": int(late_days),

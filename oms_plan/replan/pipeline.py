@@ -57,7 +57,7 @@ class PlanOptions:
     allocation_time_limit: float = 5.0
     schedule_solver: str = "cpsat"
     schedule_objective: str = "weighted_tardiness"
-    schedule_time_limit: float = 3.0
+    schedule_time_limit: float = 1.0
     seed: int = 0
     verify: bool = False
 
@@ -84,7 +84,7 @@ def plan(
     allocation_time_limit: float = 5.0,
     schedule_solver: str = "cpsat",
     schedule_objective: str = "weighted_tardiness",
-    schedule_time_limit: float = 3.0,
+    schedule_time_limit: float = 1.0,
     seed: int = 0,
     verify: bool = False,
     executor: Executor | None = None,
@@ -231,7 +231,7 @@ def plan_part(
     return PartOutcome(
         tables=tables,
         stats={"allocate": allocation.stats, "schedule": schedule.stats},
-        schedule_kpis={**schedule.kpis(), "late_orders": len(schedule.late_orders)},
+        schedule_kpis={**schedule.kpis, "late_orders": len(schedule.late_orders)},
         stages=tuple(stages),
         schedule_parts=schedule.parts,
         set_aside=len(schedule.set_aside),

@@ -242,7 +242,7 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
         schedule_table = frames["schedule"]
         schedule_exceptions = pipeline._tagged(frames["exceptions"], "schedule")
         stats["schedule"] = schedule.stats
-        schedule_kpis = {**schedule.kpis(), "late_orders": len(schedule.late_orders)}
+        schedule_kpis = {**schedule.kpis, "late_orders": len(schedule.late_orders)}
         aside = {a.order: a.workstation for a in schedule.set_aside}
         promises = short_lines(promises, pegging, aside)
     tick("schedule", 3)

@@ -121,6 +121,95 @@ class WorkingTime:
         start = self.start_at(w)
         return start, (self.end_at(w + duration) if duration > 0 else start)
 
+    # -- the clock map as a staircase: what a solver model needs -----------------------------
+    def offset(self, w: int, is_end: bool) -> int:
+        """Clock minus working position: ``start_at(w) − w`` (or ``end_at(w) − w``).
+
+        Positions past the last stretch extend its offset (the map stays monotone), so
+        the offset is defined for every ``w ≥ 0`` (``w ≥ 1`` for an end).
+        """
+        if not len(self.starts):
+            return 0
+        found = (
+            np.searchsorted(self.cum_end, w, side="left")
+            if is_end
+            else np.searchsorted(self.cum_end, w, side="right")
+        )
+        k = min(int(found), len(self.starts) - 1)
+        return int(self.starts[k] - self.cum[k])
+
+    def jumps(self, lo: int, hi: int, is_end: bool) -> list[tuple[int, int]]:
+        """The breaks a position in ``[lo, hi]`` can cross, as ``(threshold, gap)`` pairs.
+
+        For every ``p`` in ``[lo, hi]``:
+        ``clock(p) = p + offset(lo) + Σ gap · [p ≥ threshold]`` (``clock`` = :meth:`start_at`,
+        or :meth:`end_at` when ``is_end``). A start position reaches the next stretch at
+        ``cum_end[k]``; an end position only at ``cum_end[k] + 1`` (an operation that ends
+        exactly with a stretch ends there, before the break).
+        """
+        if len(self.starts) < 2 or hi <= lo:
+            return []
+        thresholds = self.cum_end[:-1] + (1 if is_end else 0)
+        gaps = self.starts[1:] - self.ends[:-1]
+        first = int(np.searchsorted(thresholds, lo, side="right"))
+        last = int(np.searchsorted(thresholds, hi, side="right"))
+        return [
+            (int(t), int(g)) for t, g in zip(thresholds[first:last], gaps[first:last], strict=True)
+        ]
+
+    def lower_hull(self, lo: int, hi: int, is_end: bool) -> list[tuple[int, int]]:
+        """Vertices ``(p, clock(p))`` of the lower convex hull of the clock map on ``[lo, hi]``.
+
+        The map is a staircase of unit slope; between consecutive vertices the hull is a
+        line that never exceeds it, so ``clock(p) ≥`` each edge's line for every ``p`` in
+        ``[lo, hi]``. Such lines give a linear relaxation the calendar's true pace (clock
+        minutes per working minute) instead of slope 1.
+        """
+        base = self.offset(max(lo, 1 if is_end else 0), is_end)
+        points = [(lo, lo + base)]
+        off = base
+        for t, gap in self.jumps(lo, hi, is_end):
+            points.append((t - 1, t - 1 + off))  # the last position before the break
+            off += gap
+        points.append((hi, hi + off))
+        hull: list[tuple[int, int]] = []
+        for x, y in points:
+            while len(hull) >= 2:
+                (x1, y1), (x2, y2) = hull[-2], hull[-1]
+                # Drop the middle point when it lies on or above the line from x1 to x.
+                if (y2 - y1) * (x - x1) >= (y - y1) * (x2 - x1):
+                    hull.pop()
+                else:
+                    break
+            if hull and hull[-1][0] == x:
+                hull[-1] = (x, min(y, hull[-1][1]))
+            else:
+                hull.append((x, y))
+        return hull
+
+    def last_start(self, t: int, duration: int, pausable: bool) -> int | None:
+        """Latest working position where an operation can start and still end by clock ``t``.
+
+        ``None`` when no position does. A zero-length operation ends where it starts; a
+        non-pausable one must lie inside one stretch.
+        """
+        if duration == 0:
+            w = self.worked(t + 1) - 1  # its start minute must be a working minute ≤ t
+            return w if 0 <= w < self.total else None
+        top = min(self.worked(t), self.total) - duration
+        if top < 0:
+            return None
+        if pausable:
+            return top
+        k = int(np.searchsorted(self.cum_end, top, side="right"))
+        k = min(k, len(self.starts) - 1)
+        while k >= 0:
+            w = min(top, int(self.cum_end[k]) - duration)
+            if w >= int(self.cum[k]):
+                return w
+            k -= 1
+        return None
+
 
 def weekly_intervals(shifts: Iterable[Shift], first_weekday: int, horizon: int) -> list[list[int]]:
     """Clock intervals of weekly shifts over ``[0, horizon)`` (plan start = ``first_weekday``).

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from oms_plan.backends import greedy_schedule
 from oms_plan.results import SolverStats, SolveStatus
 from oms_plan.schedule.checker import check_schedule
 from oms_plan.schedule.options import ScheduleOptions
@@ -94,8 +95,7 @@ def solve_in_parts(
         The whole schedule, per-group reports and overall stats.
 
     """
-    from oms_solvers.greedy.schedule import dispatch
-
+    dispatch = greedy_schedule
     began = time.perf_counter()
     n = problem.num_operations
     alternative, unit, start, end = [0] * n, [1] * n, [0] * n, [0] * n

@@ -1,14 +1,15 @@
-"""What a scheduling back-end gets (:class:`ScheduleOptions`) and returns (:class:`BackendOutcome`).
+"""What a scheduling back-end gets (:class:`ScheduleOptions`) and returns (:data:`ScheduleOutcome`).
 
-A back-end module (found with ``oms_plan.backends.get_backend("schedule", name)``) exposes
-``solve(problem: SchedulingProblem, options: ScheduleOptions) -> BackendOutcome``.
+A back-end (found with ``oms_plan.backends.schedule_backend(name)``) implements
+:class:`oms_plan.backends.ScheduleBackend`:
+``solve(problem: SchedulingProblem, options: ScheduleOptions) -> ScheduleOutcome``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from oms_plan.results import SolverStats
+from oms_plan.results import BackendOutcome, SolverStats
 from oms_plan.schedule.result import Solution
 
 
@@ -49,10 +50,8 @@ class ScheduleOptions:
     log: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class BackendOutcome:
-    """A back-end's answer: overall stats, one stats per stage, and the schedule (if any)."""
+#: A scheduling back-end's answer: the schedule (``None`` when none was found) and the
+#: statistics of each lexicographic objective.
+ScheduleOutcome = BackendOutcome[Solution | None, SolverStats]
 
-    stats: SolverStats
-    solution: Solution | None
-    stages: tuple[SolverStats, ...] = ()
+__all__ = ["BackendOutcome", "ScheduleOptions", "ScheduleOutcome"]

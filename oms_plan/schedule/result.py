@@ -11,8 +11,9 @@ from typing import Any
 
 import pandas as pd
 
+from oms_plan.kpis import orders_on_time_pct
 from oms_plan.outputs import PlanException, exceptions_frame, kpis_frame, output_frame
-from oms_plan.results import SolverStats, SolveStatus
+from oms_plan.results import SolverStats, SolveStatus, kpi_value
 from oms_plan.schedule.problem import SchedulingProblem, SetAside
 
 OBJECTIVES = ("weighted_tardiness", "makespan", "flow_time")
@@ -402,6 +403,7 @@ class ScheduleResult:
             columns=columns,
         )
 
+    @property
     def kpis(self) -> dict[str, object]:
         """KPI name → value (status, objective, bound, gap, runtime, lateness, utilisation)."""
         s = self.stats
@@ -430,14 +432,16 @@ class ScheduleResult:
             )
             late = self.late_orders
             out["orders_late"] = len(late)
-            out["on_time_pct"] = (
-                round(100.0 * (1 - len(late) / len(self.orders)), 2) if self.orders else 100.0
-            )
+            out["orders_on_time_pct"] = orders_on_time_pct(len(late), len(self.orders))
             out["total_days_late"] = sum(math.ceil((o.tardiness or 0) / 1440) for o in self.orders)
             for w in self.loads:
                 out[f"utilisation:{w.workstation}"] = round(w.utilisation, 4)
             out["bottleneck"] = self.bottleneck
         return out
+
+    def kpi(self, name: str) -> object:
+        """The value of KPI ``name`` (``KeyError`` naming the known KPIs when unknown)."""
+        return kpi_value(self.kpis, name)
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """Every table: ``schedule``, ``kpis``, ``exceptions`` (SCHEMA) and more.
@@ -447,7 +451,7 @@ class ScheduleResult:
         return {
             "schedule": self.to_frame(),
             # Text values: one column type, so the table also writes to Parquet.
-            "kpis": kpis_frame({k: "" if v is None else str(v) for k, v in self.kpis().items()}),
+            "kpis": kpis_frame({k: "" if v is None else str(v) for k, v in self.kpis.items()}),
             "exceptions": exceptions_frame(self.diagnostics),
             "orders": self.orders_frame(),
             "utilisation": self.utilisation_frame(),

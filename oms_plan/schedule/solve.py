@@ -10,13 +10,13 @@ from typing import Literal, TypeAlias
 
 import pandas as pd
 
-from oms_plan.backends import get_backend
+from oms_plan.backends import schedule_backend
 from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 from oms_plan.outputs import PlanException
 from oms_plan.schedule.checker import ScheduleCheckError, check_schedule
 from oms_plan.schedule.decomposed import solve_in_parts
-from oms_plan.schedule.options import BackendOutcome, ScheduleOptions
+from oms_plan.schedule.options import ScheduleOptions, ScheduleOutcome
 from oms_plan.schedule.problem import OrderWeights, SchedulingProblem
 from oms_plan.schedule.result import ScheduleResult, Solution, build_result, parse_objective
 
@@ -28,10 +28,10 @@ Hint: TypeAlias = ScheduleResult | pd.DataFrame | Literal["greedy", "none"] | No
 def schedule_orders(
     dataset: Dataset | SchedulingProblem,
     *,
-    solver: str = "cpsat",
+    solver: str | None = None,
     objective: str | Sequence[str] = "weighted_tardiness",
-    time_limit: float = 10.0,
-    workers: int | None = None,
+    time_limit: float = 30.0,
+    workers: int | None = 1,
     seed: int = 0,
     hint: Hint = None,
     orders: pd.DataFrame | None = None,
@@ -49,7 +49,8 @@ def schedule_orders(
         The dataset (its ``production`` supply rows are the orders), or a ready
         :class:`SchedulingProblem`.
     solver
-        Back-end name: ``"cpsat"`` (default) or ``"greedy"``, or a third-party one.
+        Back-end name: ``"cpsat"`` (``None``, the default) or ``"greedy"``, or a
+        third-party one.
     objective
         ``"weighted_tardiness"`` (default), ``"makespan"``, ``"flow_time"``, or several
         (comma list or sequence), optimized lexicographically in the order given.
@@ -60,7 +61,7 @@ def schedule_orders(
         windows, each with its share of that budget (at least
         :data:`~oms_plan.schedule.decomposed.MIN_WINDOW_LIMIT`).
     workers
-        CP-SAT search workers; default: the number of CPUs.
+        CP-SAT search workers (default 1, as every engine; ``None``: the number of CPUs).
     seed
         Random seed of the search.
     hint
@@ -99,6 +100,7 @@ def schedule_orders(
         With ``verify=True``, when the schedule breaks a rule (a bug).
 
     """
+    solver = "cpsat" if solver is None else solver
     try:
         names = parse_objective(objective)
     except ValueError as exc:
@@ -109,10 +111,9 @@ def schedule_orders(
         raise PlanningError(f"workers must be ≥ 1, got {workers}")
     if rule not in ("edd", "atc"):
         raise PlanningError(f"unknown dispatching rule {rule!r}; choose edd or atc")
-    try:
-        backend = get_backend("schedule", solver)
-    except ValueError as exc:
-        raise PlanningError(str(exc)) from exc
+    # A previous schedule given as hint needs a back-end that can start from one.
+    given = isinstance(hint, ScheduleResult | pd.DataFrame)
+    backend = schedule_backend(solver, needs={"hint"} if given else ())
     if isinstance(dataset, SchedulingProblem):
         if orders is not None or weights is not None:
             raise PlanningError(
@@ -132,10 +133,10 @@ def schedule_orders(
     )
     notes: list[PlanException] = []
     if problem.infeasible or problem.num_operations == 0:
-        outcome: BackendOutcome = backend.solve(problem, options)
+        outcome: ScheduleOutcome = backend.solve(problem, options)
         return build_result(problem, names, outcome.stats, outcome.solution, stages=outcome.stages)
     warm = None
-    if solver != "greedy" and isinstance(hint, ScheduleResult | pd.DataFrame):
+    if "hint" in backend.CAPABILITIES and isinstance(hint, ScheduleResult | pd.DataFrame):
         warm = _previous(problem, hint, notes)
     parts = solve_in_parts(
         problem,

@@ -169,7 +169,7 @@ def _routes(app: FastAPI, service: PromiseService, auth: list[Any]) -> None:
     @app.get(
         "/v1/reservations/{reservation_id}",
         response_model=ReservationInfo,
-        responses={404: _ERR, 422: _ERR},
+        responses={404: _ERR, 422: _ERR, **_BUSY},
     )
     def get_reservation(reservation_id: _ID) -> JSONResponse:
         """A reservation held (or in conflict, or committed by a reloaded dataset)."""
@@ -185,7 +185,7 @@ def _routes(app: FastAPI, service: PromiseService, auth: list[Any]) -> None:
         """Give the reservation's quantities back."""
         return JSONResponse(service.release(reservation_id))
 
-    @app.get("/v1/atp", response_model=list[AtpRow], responses={422: _ERR})
+    @app.get("/v1/atp", response_model=list[AtpRow], responses={422: _ERR, **_BUSY})
     def atp(
         item: Annotated[str, Query(min_length=1, max_length=500, description="Item id.")],
         location: Annotated[str, Query(min_length=1, max_length=500, description="Location id.")],
@@ -203,7 +203,7 @@ def _routes(app: FastAPI, service: PromiseService, auth: list[Any]) -> None:
         """Promise from a new dataset; reservations its orders hold are dropped as committed."""
         return JSONResponse(service.reload(None if request is None else request.dataset))
 
-    @app.get("/v1/conflicts", response_model=list[ConflictAnswer])
+    @app.get("/v1/conflicts", response_model=list[ConflictAnswer], responses=_BUSY)
     def conflicts() -> JSONResponse:
         """Reservations that no longer fit after a reload, with the reason."""
         return JSONResponse(service.conflicts())

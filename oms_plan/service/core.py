@@ -161,14 +161,20 @@ class PromiseService:
             self.ledger.close()
 
     def _follow(self) -> None:
+        failing = False
         while not self._stop.wait(self.config.poll_seconds):
             # A busy writer catches up anyway; never queue behind it.
             if not self._write.acquire(blocking=False):
                 continue
             try:
                 self._catch_up(None)
-            except Exception:  # keep following: the next poll retries
-                log.exception("following the ledger failed")
+                if failing:
+                    log.info("following the ledger again")
+                failing = False
+            except Exception as exc:  # keep following: the next poll retries
+                if not failing:  # once per outage, not every poll
+                    log.error("following the ledger failed (retrying): %s", exc)
+                failing = True
             finally:
                 self._write.release()
 

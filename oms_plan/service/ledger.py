@@ -127,7 +127,13 @@ def dump_payload(payload: Mapping[str, Any] | None) -> str:
 def event_from_row(row: Sequence[Any]) -> Event:
     """An :class:`Event` from a ``(seq, kind, reservation, key, payload, created)`` row."""
     seq, kind, reservation, key, payload, created = row
-    return Event(int(seq), kind, reservation, key, json.loads(payload), str(created))
+    try:
+        data = json.loads(payload)
+    except ValueError as exc:
+        raise LedgerError(f"ledger event {seq}: unreadable payload ({exc})") from None
+    if not isinstance(data, dict):
+        raise LedgerError(f"ledger event {seq}: the payload is not an object")
+    return Event(int(seq), kind, reservation, key, data, str(created))
 
 
 def iter_rows(rows: Iterator[Sequence[Any]]) -> list[Event]:

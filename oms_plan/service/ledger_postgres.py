@@ -10,6 +10,7 @@ sequence is drawn under that lock, so sequence numbers follow commit order. The 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -29,6 +30,8 @@ try:
     import psycopg
 except ImportError:  # pragma: no cover - the service extra installs it
     psycopg = None  # type: ignore[assignment]
+
+log = logging.getLogger("oms_plan.service")
 
 _SCHEMA = (
     f"""CREATE TABLE IF NOT EXISTS {TABLE} (
@@ -121,7 +124,10 @@ class PostgresLedger:
                 yield tx
             finally:
                 if not tx.done and not db.closed:
-                    db.execute("ROLLBACK")
+                    try:
+                        db.execute("ROLLBACK")
+                    except psycopg.Error:  # the connection died: the server rolled back
+                        log.warning("ledger connection lost; reconnecting on the next call")
 
     def close(self) -> None:
         """Close the connection."""

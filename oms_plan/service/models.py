@@ -26,7 +26,14 @@ _NonNegative = Annotated[float, Field(ge=0, le=MAX_MAGNITUDE, allow_inf_nan=Fals
 class PromiseRequest(BaseModel):
     """``POST /v1/promise``: one line to quote."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"item": "BK-CITY", "quantity": 20, "ship_to": "FR", "requested_date": "2027-01-20"}
+            ]
+        },
+    )
 
     item: _Id = Field(description="Item id.")
     quantity: _Quantity = Field(description="Quantity wanted (> 0).")
@@ -127,7 +134,7 @@ class ReservationInfo(BaseModel):
 
     reservation: str
     promise: PromiseAnswer
-    created: str = Field(description="When it was committed (ISO 8601, UTC).")
+    created: str = Field(description="When it was made (ISO 8601, UTC).")
     status: str = Field(
         description="held; conflict (no longer fits after a reload); committed (the dataset "
         "now holds its order line)."

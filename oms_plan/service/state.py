@@ -17,7 +17,7 @@ from typing import Any, Literal
 from oms_plan.atp import Promise
 from oms_plan.errors import PlanningError
 from oms_plan.service.adapter import PromiserAdapter
-from oms_plan.service.ledger import Event
+from oms_plan.service.ledger import Event, LedgerError
 
 log = logging.getLogger("oms_plan.service")
 
@@ -35,7 +35,7 @@ class Entry:
     promise
         The quote reserved (rebuilt from the ledger's record).
     created
-        When it was committed (ISO 8601, UTC).
+        When it was made (ISO 8601, UTC; it is durable once answered).
     order, line
         The order line it is for, when the client said.
     idempotency_key, fingerprint
@@ -196,9 +196,13 @@ def entry_of(ev: Event) -> Entry:
     payload: Mapping[str, Any] = ev.payload
     request: Mapping[str, Any] = payload.get("request") or {}
     assert ev.reservation is not None
+    try:
+        promise = Promise.from_dict(payload.get("promise"))  # type: ignore[arg-type]
+    except PlanningError as exc:
+        raise LedgerError(f"ledger event {ev.seq} ({ev.reservation}): {exc}") from None
     return Entry(
         id=ev.reservation,
-        promise=Promise.from_dict(payload["promise"]),
+        promise=promise,
         created=ev.created,
         order=_text(request.get("order")),
         line=_text(request.get("line")),

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from oms_plan import Dataset, Model, allocate_stock
 from oms_plan.allocate import build_problem, build_stages, weighted_value
 from oms_plan.allocate.policies import Weights
-from oms_plan.backends import get_backend
+from oms_plan.backends import allocation_backend
 from oms_plan.results import SolveStatus
 
 from .helpers import START, checked, day
@@ -91,10 +91,10 @@ def _values(answer) -> list[float]:  # type: ignore[no-untyped-def]
 def test_flow_and_pulp_agree_on_pure_instances(ds: Dataset, policy: str) -> None:
     problem = build_problem(ds)
     stages = build_stages(problem, policy)
-    flow = get_backend("allocate", "flow").solve(problem, stages)
-    cbc = get_backend("allocate", "pulp").solve(problem, stages, time_limit=None)
-    assert flow.status in (SolveStatus.OPTIMAL, SolveStatus.EMPTY)
-    assert cbc.status in (SolveStatus.OPTIMAL, SolveStatus.EMPTY)
+    flow = allocation_backend("flow").solve(problem, stages)
+    cbc = allocation_backend("pulp").solve(problem, stages, time_limit=None)
+    assert flow.stats.status in (SolveStatus.OPTIMAL, SolveStatus.EMPTY)
+    assert cbc.stats.status in (SolveStatus.OPTIMAL, SolveStatus.EMPTY)
     assert _values(flow) == _values(cbc)
 
 
@@ -103,8 +103,8 @@ def test_flow_and_pulp_agree_on_pure_instances(ds: Dataset, policy: str) -> None
 def test_cpsat_and_pulp_agree_with_side_constraints(ds: Dataset, policy: str) -> None:
     problem = build_problem(ds)
     stages = build_stages(problem, policy)
-    sat = get_backend("allocate", "cpsat").solve(problem, stages, time_limit=None)
-    cbc = get_backend("allocate", "pulp").solve(problem, stages, time_limit=None)
+    sat = allocation_backend("cpsat").solve(problem, stages, time_limit=None)
+    cbc = allocation_backend("pulp").solve(problem, stages, time_limit=None)
     assert _values(sat) == _values(cbc)
     for result in (
         allocate_stock(ds, policy=policy, solver="cpsat", time_limit=3),
@@ -118,8 +118,8 @@ def test_cpsat_and_pulp_agree_with_side_constraints(ds: Dataset, policy: str) ->
 def test_flow_repair_is_feasible_and_bounded(ds: Dataset) -> None:
     problem = build_problem(ds)
     stages = build_stages(problem, "weighted")
-    repaired = get_backend("allocate", "flow").solve(problem, stages, repair=True)
-    exact = get_backend("allocate", "cpsat").solve(problem, stages, time_limit=None)
+    repaired = allocation_backend("flow").solve(problem, stages, repair=True)
+    exact = allocation_backend("cpsat").solve(problem, stages, time_limit=None)
     for got, best in zip(repaired.stages, exact.stages, strict=True):
         if got.status is SolveStatus.OPTIMAL:
             assert got.value == pytest.approx(best.value)
@@ -183,9 +183,9 @@ def test_flow_blocks_of_one_item_agree_with_pulp(ds: Dataset, policy: str) -> No
     """Every item solved as its own block gives the same stage optima as one model."""
     problem = build_problem(ds)
     stages = build_stages(problem, policy)
-    cbc = get_backend("allocate", "pulp").solve(problem, stages, time_limit=None)
+    cbc = allocation_backend("pulp").solve(problem, stages, time_limit=None)
     with _one_item_blocks():
-        flow = get_backend("allocate", "flow").solve(problem, stages)
+        flow = allocation_backend("flow").solve(problem, stages)
     assert _values(flow) == _values(cbc)
 
 
@@ -194,10 +194,10 @@ def test_flow_blocks_of_one_item_agree_with_pulp(ds: Dataset, policy: str) -> No
 def test_flow_repair_blocks_of_one_item_are_feasible_and_bounded(ds: Dataset) -> None:
     problem = build_problem(ds)
     stages = build_stages(problem, "strict_priority")
-    exact = get_backend("allocate", "cpsat").solve(problem, stages, time_limit=None)
+    exact = allocation_backend("cpsat").solve(problem, stages, time_limit=None)
     with _one_item_blocks():
         checked(ds, allocate_stock(ds, policy="strict_priority"))
-        repaired = get_backend("allocate", "flow").solve(problem, stages, repair=True)
+        repaired = allocation_backend("flow").solve(problem, stages, repair=True)
     for got, best in zip(repaired.stages, exact.stages, strict=True):
         if got.status is SolveStatus.OPTIMAL:
             assert got.value == pytest.approx(best.value)

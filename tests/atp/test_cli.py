@@ -44,7 +44,7 @@ def test_promise_json_shape(tiny_path: Path) -> None:
         "quantity": 3,
         "shipments": [
             {"location": "P1", "quantity": 3, "ship_date": "2026-12-03",
-             "delivery_date": "2026-12-07"}
+             "delivery_date": "2026-12-07", "source": "supply"}
         ],
         "short": 0,
         "binding": "supply:MO-1",
@@ -54,7 +54,7 @@ def test_promise_json_shape(tiny_path: Path) -> None:
 def test_promise_text_and_bad_input(tiny_path: Path) -> None:
     ok = _run(
         "promise", tiny_path, "--item", "FRAME", "--quantity", "30", "--ship-to", "EAST",
-        "--requested-date", "2026-11-24",
+        "--requested-date", "2026-11-24", "--no-ctp",
     )  # fmt: skip
     assert ok.exit_code == 0 and "short" in ok.stdout
     for bad in (
@@ -103,12 +103,12 @@ def test_promise_batch_lines_in_file_order(tiny_path: Path, tmp_path: Path) -> N
         "N-3,1,FRAME,5,2026-11-30,EAST,0\n",
         encoding="utf-8",
     )
-    result = _run("promise", tiny_path, "--lines", lines, "--out", tmp_path / "out")
+    result = _run("promise", tiny_path, "--lines", lines, "--out", tmp_path / "out", "--no-ctp")
     assert result.exit_code == 0, result.output
     out = pd.read_csv(tmp_path / "out" / "promises.csv", dtype={"line": str})
     assert list(out.columns) == [
         "order", "line", "item", "quantity", "location", "ship_date", "delivery_date",
-        "requested_date", "days_late", "status", "binding",
+        "requested_date", "days_late", "status", "binding", "source",
     ]  # fmt: skip
     # FRAME at P1: ATP 23 (10 on hand + MO-2 15 − SO-5/2 2). N-1 takes 15, N-2 the other 8
     # (7 short), N-3 gets nothing: every line sees the reservations of the lines before it.

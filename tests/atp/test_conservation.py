@@ -73,7 +73,7 @@ def _expected_cum(promiser: Promiser, base: AtpLedger) -> np.ndarray:
 @given(supply_plan, order_plan, st.lists(operation, max_size=25))
 def test_reserve_release_conserve_stock(supply, orders, ops) -> None:  # type: ignore[no-untyped-def]
     ds = _dataset(supply, orders)
-    promiser = Promiser(ds)
+    promiser = Promiser(ds, ctp=False)
     base = AtpLedger.from_dataset(ds)
     floor = np.minimum(base.cum, 0.0)  # over-commitment the data already has
     held: list[str] = []

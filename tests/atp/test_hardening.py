@@ -32,7 +32,7 @@ def _promiser(stock: float = 10) -> Promiser:
         order="OPEN", line="1", item="X", quantity=1, requested_date=day(20), ship_to="R",
         location="A",
     )  # fmt: skip
-    return Promiser(m.dataset())  # ATP at A: stock - 1 (the open line)
+    return Promiser(m.dataset(), ctp=False)  # ATP at A: stock - 1 (the open line)
 
 
 # -- dates ----------------------------------------------------------------------------------
@@ -232,8 +232,8 @@ def test_reserve_rejects_what_is_not_a_promise() -> None:
 
 def test_a_quote_is_accepted_by_any_promiser_of_the_dataset() -> None:
     ds = _promiser().dataset
-    quote = Promiser(ds).promise("X", 4, "R", day(4))
-    a, b = Promiser(ds), Promiser(ds)
+    quote = Promiser(ds, ctp=False).promise("X", 4, "R", day(4))
+    a, b = Promiser(ds, ctp=False), Promiser(ds, ctp=False)
     a.reserve(quote)
     b.reserve(quote)  # another promiser's ledger: its own reservation
     assert a.atp("X", "A")["atp"].iloc[0] == 5 == b.atp("X", "A")["atp"].iloc[0]

@@ -37,7 +37,7 @@ def test_stevenson_pumps_promises() -> None:
     """The same record used to answer customers: 11 can go in week 1, the 12th waits for the
     week-3 MPS lot; 67 is the most promisable by week 4 (11 + 56)."""
     ds = single_buffer(64, [0, 0, 70, 0, 70, 0, 70, 70], [33, 20, 10, 4, 2, 0, 0, 0])
-    p = Promiser(ds)
+    p = Promiser(ds, ctp=False)
     assert p.promise("X", 11, "R", day(0)).on_time
     late = p.promise("X", 12, "R", day(0), partial_ok=False)
     assert late.shipments[0].delivery_date.isoformat() == day(2)
@@ -64,7 +64,7 @@ def test_oracle_projected_qoh_and_backward_netting() -> None:
     on_hand, atp = _rows(ds)
     assert on_hand == [0, 2, 1, -1, 1, 4, 6, 8]
     assert atp == [0, 0, 0, 0, 1, 4, 6, 8]
-    exc = Promiser(ds).exceptions()
+    exc = Promiser(ds, ctp=False).exceptions()
     assert exc["kind"].tolist() == ["over_committed"]
     assert exc["date"].iloc[0].date().isoformat() == day(3)
 

@@ -64,7 +64,7 @@ def test_racing_reserve_and_release_conserve_stock(
 
 def _race(rounds: int, seed: int) -> None:
     ds = _scarce()
-    promiser = Promiser(ds)
+    promiser = Promiser(ds, ctp=False)
     base = AtpLedger.from_dataset(ds)
     floor = np.minimum(base.cum, 0.0)  # the data's own over-commitment (none here)
     errors: list[BaseException] = []
@@ -124,7 +124,7 @@ def _race(rounds: int, seed: int) -> None:
 
 
 def test_one_quote_raced_by_many_threads_is_reserved_once(fast_switching: None) -> None:
-    promiser = Promiser(_scarce())
+    promiser = Promiser(_scarce(), ctp=False)
     quote = promiser.promise("X", 3, "R", day(0))
     results: list[str] = []
     failures: list[BaseException] = []

@@ -15,7 +15,7 @@ from oms_plan.cli.main import app
 from oms_plan.outputs import OUTPUT_COLUMNS
 from oms_plan.replan import PLAN_TABLES, item_groups, partition, plan, split
 
-FAST = {"schedule_time_limit": 0.5, "allocation_time_limit": 5.0}
+FAST = {"schedule_time_limit": 0.5, "allocation_time_limit": 1.0}
 
 
 def two_product_lines() -> Dataset:

@@ -61,7 +61,7 @@ def test_unschedulable_orders_are_set_aside_and_the_rest_is_scheduled(solver: st
     infeasible = [d for d in r.diagnostics if d.kind == "infeasible"]
     assert {d.order for d in infeasible} == {"TOO-BIG", "TOO-LATE"}
     assert all(d.message.startswith(f"order '{d.order}'") for d in infeasible)
-    assert r.kpis()["orders_set_aside"] == 2
+    assert r.kpis["orders_set_aside"] == 2
     frames = r.to_frames()
     assert list(frames["set_aside"]["order"]) == ["TOO-BIG", "TOO-LATE"]
     back = ScheduleResult.from_json(r.to_json())
@@ -78,6 +78,7 @@ class _NothingFound:
     """A back-end that never finds a schedule in its limit (what a huge model can do)."""
 
     NAME = "stubborn"
+    CAPABILITIES = frozenset({"hint"})
 
     @staticmethod
     def solve(problem: SchedulingProblem, options: ScheduleOptions) -> BackendOutcome:
@@ -103,11 +104,11 @@ def test_fallback_is_reported_by_schedule_orders(
 ) -> None:
     import oms_plan.schedule.solve as solve_module
 
-    monkeypatch.setattr(solve_module, "get_backend", lambda kind, name: _NothingFound)
+    monkeypatch.setattr(solve_module, "schedule_backend", lambda name, needs=(): _NothingFound)
     r = schedule_orders(one_machine, time_limit=1)
     assert r.fallback and r.has_schedule
     assert any(d.kind == "fallback" for d in r.diagnostics)
-    assert r.kpis()["fallback"] is True
+    assert r.kpis["fallback"] is True
     assert "greedy one is used" in r.summary()
 
 

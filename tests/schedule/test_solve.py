@@ -19,7 +19,7 @@ FAST = {"time_limit": 2.0, "workers": 2}
 
 
 def test_ft06_optimal_makespan_is_55() -> None:
-    # Fisher & Thompson (1963) 6×6: optimum 55 (shared/benchmarks/jobshop/bks.csv); the
+    # Fisher & Thompson (1963) 6×6: optimum 55 (benchmarks/instances/jobshop/bks.csv); the
     # public instance is copied into tests/data so the test needs nothing outside the repo.
     from benchmarks.jobshop_io import read_instance, to_dataset
 

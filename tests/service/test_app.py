@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,3 +75,16 @@ def test_limits_and_errors(client: TestClient) -> None:
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "location"
     r = client.get("/v1/atp", params={"item": "WIDGET", "location": "NOWHERE"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "location"
+
+
+def test_browser_pages_of_other_origins_are_refused(dataset: Path, tmp_path: Path) -> None:
+    config = ServiceConfig(dataset=str(dataset), ledger=f"sqlite:///{tmp_path / 'o.sqlite'}")
+    with TestClient(create_app(PromiseService(config))) as c:  # no token
+        assert c.post("/v1/reservations", json=widget(1)).status_code == 201
+        same = {"Origin": "http://testserver"}
+        assert c.post("/v1/reservations", json=widget(1), headers=same).status_code == 201
+        evil = {"Origin": "https://evil.example", "Content-Type": "text/plain"}
+        r = c.post("/v1/reservations", content=json.dumps(widget(1)), headers=evil)
+        assert r.status_code == 401
+        assert c.get("/health").json()["reservations"] == 2
+        assert c.get("/docs").status_code == 200

@@ -212,3 +212,19 @@ def test_restart_on_a_new_dataset_is_a_reload(
         assert free_widgets(service) == WIDGET_ATP - 6
     finally:
         service.close()
+
+
+def test_a_damaged_ledger_is_named_not_a_crash(dataset: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    from oms_plan.service import LedgerError
+
+    path = tmp_path / "ledger.sqlite"
+    start(dataset, f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO oms_plan_ledger_events (kind, reservation, payload, created) "
+            "VALUES ('reserve', 'R-x', '{\"promise\": {\"item\": 1}}', 'now')"
+        )
+    with pytest.raises(LedgerError, match="R-x"):
+        start(dataset, f"sqlite:///{path}")

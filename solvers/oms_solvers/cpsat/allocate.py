@@ -18,7 +18,12 @@ from ortools.sat.python import cp_model
 from oms_plan.allocate.formulation import LinearModel, build_model
 from oms_plan.allocate.policies import Stage
 from oms_plan.allocate.problem import AllocationProblem
-from oms_plan.allocate.result import BackendAnswer, StageOutcome, worst_status
+from oms_plan.allocate.result import (
+    AllocationOutcome,
+    StageOutcome,
+    allocation_outcome,
+    worst_status,
+)
 from oms_plan.results import SolveStatus
 
 NAME = "cpsat"
@@ -73,7 +78,9 @@ def solve(
     time_limit: float | None = 30.0,
     workers: int = 1,
     hint: np.ndarray | None = None,
-) -> BackendAnswer:
+    repair: bool = False,
+    seed: int = 0,
+) -> AllocationOutcome:
     """Solve ``stages`` lexicographically with CP-SAT on the selected components.
 
     Parameters
@@ -91,10 +98,14 @@ def solve(
         the answer is reproducible even when the limit is hit (the replan relies on it).
     hint
         Option quantities to start from (default: first come, first served).
+    repair
+        Unused: side constraints are solved exactly.
+    seed
+        CP-SAT's random seed.
 
     Returns
     -------
-    BackendAnswer
+    AllocationOutcome
 
     Raises
     ------
@@ -118,8 +129,13 @@ def solve(
     for c, options in enumerate(parts):
         model = build_model(problem, stages, options)
         share = len(options) / max(1, sum(len(p) for p in parts[c:]))
+        start = start_flows[options]
+        if hint is not None and not _satisfies(model, start):
+            # A hint from elsewhere (a previous allocation) may no longer fit: CP-SAT would
+            # keep it as its fallback, so first come, first served starts instead.
+            start = allocate_fcfs(problem, comps)[options]
         outcomes, values, limited = _solve_chunk(
-            model, stages, start_flows[options], deadline, share, workers, det_left
+            model, stages, start, deadline, share, workers, det_left, seed
         )
         hit_limit |= limited
         flows[options] = values
@@ -127,7 +143,7 @@ def solve(
             per_stage[k].append(o)
     merged = tuple(_merge(stages[k], per_stage[k]) for k in range(len(stages)))
     status = worst_status([o.status for o in merged]) if merged else SolveStatus.OPTIMAL
-    return BackendAnswer(
+    return allocation_outcome(
         solver=NAME,
         flows=flows,
         stages=merged,
@@ -160,6 +176,25 @@ def _merge(stage: Stage, outcomes: list[StageOutcome]) -> StageOutcome:
     )
 
 
+def _satisfies(m: LinearModel, x: np.ndarray) -> bool:
+    """Whether option quantities ``x`` keep their bounds and every row on options only.
+
+    Rows that also involve auxiliary variables (beyond the options) are left to CP-SAT,
+    which chooses those variables itself.
+    """
+    x = np.asarray(x, dtype=np.int64)
+    n = len(x)
+    if (x < np.asarray(m.lb[:n])).any() or (x > np.asarray(m.ub[:n])).any():
+        return False
+    for row in m.rows:
+        if len(row.var) and int(np.max(row.var)) >= n:
+            continue
+        total = int(np.dot(row.coef, x[row.var]))
+        if (row.lo is not None and total < row.lo) or (row.hi is not None and total > row.hi):
+            return False
+    return True
+
+
 def _solve_chunk(
     m: LinearModel,
     stages: list[Stage],
@@ -168,6 +203,7 @@ def _solve_chunk(
     share: float,
     workers: int,
     det_left: list[float],
+    seed: int = 0,
 ) -> tuple[list[StageOutcome], np.ndarray, bool]:
     """All stages on one chunk; returns outcomes, option quantities, and whether a limit hit."""
     model = cp_model.CpModel()
@@ -207,6 +243,8 @@ def _solve_chunk(
             if math.isfinite(budget):
                 solver.parameters.max_time_in_seconds = max(0.05, budget)
         solver.parameters.num_workers = workers
+        if seed:  # 0 keeps CP-SAT's own default seed
+            solver.parameters.random_seed = seed
         status = solver.solve(model)
         det_left[0] = max(0.0, det_left[0] - solver.response_proto.deterministic_time)
         if status == cp_model.MODEL_INVALID:

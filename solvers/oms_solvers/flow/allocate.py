@@ -31,13 +31,13 @@ from ortools.graph.python import min_cost_flow
 
 from oms_plan.allocate.policies import Stage
 from oms_plan.allocate.problem import AllocationProblem
-from oms_plan.allocate.result import BackendAnswer, StageOutcome
+from oms_plan.allocate.result import AllocationOutcome, StageOutcome, allocation_outcome
 from oms_plan.errors import PlanningError
 from oms_plan.results import SolveStatus
 
 NAME = "flow"
 #: What this back-end supports (see docs/allocation.md).
-CAPABILITIES = frozenset({"strict_priority", "weighted", "protect_commitments"})
+CAPABILITIES = frozenset({"strict_priority", "weighted", "protect_commitments", "repair"})
 #: Merge consecutive stages while |merged cost| · (nodes + 1) stays below this (OR-Tools
 #: refuses 2**63; the margin keeps its internal price arithmetic far from overflow).
 MAX_MERGED_COST = 2**53
@@ -134,7 +134,8 @@ def solve(
     workers: int = 1,
     hint: np.ndarray | None = None,
     repair: bool = False,
-) -> BackendAnswer:
+    seed: int = 0,
+) -> AllocationOutcome:
     """Solve ``stages`` lexicographically on the selected components, exactly.
 
     With ``repair``, components with side constraints are solved as well: the network
@@ -151,14 +152,14 @@ def solve(
         Linear stages, in order (see :func:`oms_plan.allocate.policies.build_stages`).
     components
         Boolean mask over components (default: all).
-    time_limit, workers, hint
+    time_limit, workers, hint, seed
         Accepted for a uniform back-end interface; min-cost flow has no use for them.
     repair
         Also solve components with side constraints, by relaxation and repair.
 
     Returns
     -------
-    BackendAnswer
+    AllocationOutcome
 
     Raises
     ------
@@ -167,14 +168,14 @@ def solve(
         constraints a network flow cannot express (use ``cpsat`` or ``pulp``).
 
     """
-    del time_limit, workers, hint
+    del time_limit, workers, hint, seed
     started = time.perf_counter()
     comps = np.ones(problem.num_components, dtype=bool) if components is None else components
     _check_supported(problem, stages, comps, repair)
     if repair and (problem.component_needs_mip() & comps).any():
         return _solve_repaired(problem, stages, comps, started)
     flows_all, outcomes = _lexicographic(problem, stages, comps, None)
-    return BackendAnswer(
+    return allocation_outcome(
         solver=NAME,
         flows=flows_all,
         stages=tuple(outcomes),
@@ -353,7 +354,7 @@ def _merge_group(
 
 def _solve_repaired(
     problem: AllocationProblem, stages: list[Stage], comps: np.ndarray, started: float
-) -> BackendAnswer:
+) -> AllocationOutcome:
     """Relaxation, repair of the side-constrained lines, exact re-solve of the others."""
     relaxed, bounds = _lexicographic(problem, stages, comps, None)
     pinned, decided = _repair(problem, relaxed, comps)
@@ -373,7 +374,7 @@ def _solve_repaired(
         proven = False
         outcomes.append(StageOutcome(stage.name, stage.sense, value, bound, SolveStatus.FEASIBLE))
     status = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
-    return BackendAnswer(
+    return allocation_outcome(
         solver=f"{NAME}-repair",
         flows=flows,
         stages=tuple(outcomes),

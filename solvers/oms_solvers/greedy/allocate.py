@@ -17,7 +17,7 @@ import numpy as np
 
 from oms_plan.allocate.policies import Stage
 from oms_plan.allocate.problem import AllocationProblem
-from oms_plan.allocate.result import BackendAnswer, StageOutcome
+from oms_plan.allocate.result import AllocationOutcome, StageOutcome, allocation_outcome
 from oms_plan.results import SolveStatus
 
 NAME = "greedy"
@@ -114,7 +114,9 @@ def solve(
     time_limit: float | None = None,
     workers: int = 1,
     hint: np.ndarray | None = None,
-) -> BackendAnswer:
+    repair: bool = False,
+    seed: int = 0,
+) -> AllocationOutcome:
     """Allocate first come, first served (the policy's stages are only evaluated).
 
     Parameters
@@ -125,21 +127,21 @@ def solve(
         Stages to report values for (fair stages report the smallest on-time fill ratio).
     components
         Boolean mask over components (default: all).
-    time_limit, workers, hint
+    time_limit, workers, hint, repair, seed
         Unused (uniform back-end interface).
 
     Returns
     -------
-    BackendAnswer
+    AllocationOutcome
         Status ``feasible`` (no bound) or ``empty``.
 
     """
-    del time_limit, workers, hint
+    del time_limit, workers, hint, repair, seed
     started = time.perf_counter()
     flows = allocate_fcfs(problem, components)
     outcomes = evaluate_stages(problem, stages, flows, components)
     status = SolveStatus.FEASIBLE if problem.num_options else SolveStatus.EMPTY
-    return BackendAnswer(
+    return allocation_outcome(
         solver=NAME,
         flows=flows,
         stages=outcomes,

@@ -16,17 +16,18 @@ import math
 import time
 
 from oms_plan.results import SolverStats, SolveStatus
-from oms_plan.schedule.options import BackendOutcome, ScheduleOptions
+from oms_plan.schedule.options import BackendOutcome, ScheduleOptions, ScheduleOutcome
 from oms_plan.schedule.problem import ManufacturingOrder, SchedulingProblem
 from oms_plan.schedule.result import Solution, objective_values
 
 NAME = "greedy"
+CAPABILITIES: frozenset[str] = frozenset()  # dispatches: neither a hint nor a bound
 
 # (end, start, workstation, unit, alternative, working position)
 _Placement = tuple[int, int, int, int, int, int]
 
 
-def solve(problem: SchedulingProblem, options: ScheduleOptions) -> BackendOutcome:
+def solve(problem: SchedulingProblem, options: ScheduleOptions) -> ScheduleOutcome:
     """Schedule ``problem`` by dispatching; see the module docstring.
 
     Parameters

@@ -16,7 +16,12 @@ import pulp
 from oms_plan.allocate.formulation import build_model
 from oms_plan.allocate.policies import Stage
 from oms_plan.allocate.problem import AllocationProblem
-from oms_plan.allocate.result import BackendAnswer, StageOutcome, worst_status
+from oms_plan.allocate.result import (
+    AllocationOutcome,
+    StageOutcome,
+    allocation_outcome,
+    worst_status,
+)
 from oms_plan.results import SolveStatus
 
 NAME = "pulp"
@@ -40,7 +45,9 @@ def solve(
     time_limit: float | None = 30.0,
     workers: int = 1,
     hint: np.ndarray | None = None,
-) -> BackendAnswer:
+    repair: bool = False,
+    seed: int = 0,
+) -> AllocationOutcome:
     """Solve ``stages`` lexicographically with CBC on the selected components (one model).
 
     Parameters
@@ -57,13 +64,17 @@ def solve(
         CBC threads.
     hint
         Unused (CBC warm starts through PuLP need files; the model is small).
+    repair
+        Unused: side constraints are solved exactly.
+    seed
+        Unused: CBC runs deterministically here.
 
     Returns
     -------
-    BackendAnswer
+    AllocationOutcome
 
     """
-    del hint
+    del hint, repair, seed
     started = time.perf_counter()
     comps = np.ones(problem.num_components, dtype=bool) if components is None else components
     options = np.flatnonzero(comps[problem.line_component[problem.opt_line]])
@@ -74,7 +85,7 @@ def solve(
             for s in stages
             for v in [1.0 if s.is_fair else 0.0]
         )
-        return BackendAnswer(
+        return allocation_outcome(
             NAME, flows, nothing, SolveStatus.OPTIMAL, time.perf_counter() - started
         )
     m = build_model(problem, stages, options)
@@ -124,7 +135,7 @@ def solve(
     if values is not None:
         flows[options] = np.asarray(values[: len(options)], dtype=np.int64)
     status = worst_status([o.status for o in outcomes])
-    return BackendAnswer(
+    return allocation_outcome(
         solver=NAME,
         flows=flows,
         stages=tuple(outcomes),

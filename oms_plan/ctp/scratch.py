@@ -1,0 +1,195 @@
+"""A scratch copy of the promising state on which one answer is planned and undone.
+
+Planning an answer takes component stock (ATP rows of the ledger) and books workstation
+minutes tentatively, tries something else when a branch fails, and finally either keeps or
+drops what it did. :class:`Scratch` lets it do that without touching the real state: rows are
+copied on first write (copy-on-write), every write remembers the row as it was, and
+:meth:`Scratch.rollback` to a :meth:`Scratch.mark` restores them exactly. What was taken and
+booked is recorded (``takes``, ``loads``, ``orders``) so the chosen answer can be applied to
+the real state later, leg by leg.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import NamedTuple
+
+from oms_plan.atp.ledger import EPS, FloatArray, apply_consume
+
+_IDS = itertools.count(1)
+
+#: Minutes closer than this count as equal (sums of fractional run minutes drift a little).
+MINUTE_EPS = 1e-6
+
+
+class Mark(NamedTuple):
+    """A point :meth:`Scratch.rollback` can return to."""
+
+    undo: int
+    takes: int
+    loads: int
+    orders: int
+    state: int
+
+
+class Order(NamedTuple):
+    """A new order of an answer (days from plan start; ``origin`` of a transfer)."""
+
+    method: str
+    item: str
+    location: str
+    origin: str
+    quantity: float
+    release: int
+    due: int
+
+
+class Scratch:
+    """Copy-on-write view of ATP rows and free workstation minutes, with an undo log.
+
+    Parameters
+    ----------
+    smin
+        The ledger's suffix-minimum rows ``(buffers, horizon)`` (never written here).
+    free
+        Free minutes ``(workstations, horizon)`` (never written here).
+
+    Attributes
+    ----------
+    takes
+        ``(buffer, day, quantity)`` taken so far.
+    loads
+        ``(workstation, day, minutes)`` booked so far.
+    orders
+        New orders planned so far.
+    state
+        An id of the current contents: it changes on every write and returns to the mark's
+        on rollback, so a result remembered under an id is valid while the id is current.
+
+    """
+
+    __slots__ = (
+        "_cap_ids",
+        "_caps",
+        "_free",
+        "_rows",
+        "_smin",
+        "_undo",
+        "loads",
+        "orders",
+        "state",
+        "takes",
+    )
+
+    def __init__(self, smin: FloatArray, free: FloatArray) -> None:
+        self._smin = smin
+        self._free = free
+        self._rows: dict[int, FloatArray] = {}
+        self._caps: dict[int, FloatArray] = {}
+        # (is_capacity, key, the row before the write or None when it was not copied yet,
+        #  the row's id before the write)
+        self._undo: list[tuple[bool, int, FloatArray | None, int]] = []
+        # Workstation -> id of its row's contents (absent: untouched); see cap_id.
+        self._cap_ids: dict[int, int] = {}
+        self.takes: list[tuple[int, int, float]] = []
+        self.loads: list[tuple[int, int, float]] = []
+        self.orders: list[Order] = []
+        self.state = next(_IDS)
+
+    # -- reads ------------------------------------------------------------------------------
+    def atp(self, b: int, day: int) -> float:
+        """Quantity that can still be taken from buffer ``b`` on ``day`` (never below 0)."""
+        row = self._rows.get(b)
+        value = self._smin.item(b, day) if row is None else row.item(day)
+        return value if value > 0.0 else 0.0
+
+    def first_positive(self, b: int) -> int:
+        """First day ATP of buffer ``b`` is positive (the horizon when never)."""
+        row = self._rows.get(b)
+        if row is None:
+            row = self._smin[b]
+        return int(row.searchsorted(EPS, side="right"))
+
+    def free_row(self, w: int) -> FloatArray:
+        """Free minutes of workstation ``w`` per day (read only)."""
+        row = self._caps.get(w)
+        return self._free[w] if row is None else row
+
+    def cap_id(self, w: int) -> int:
+        """An id of workstation ``w``'s free minutes: equal ids, equal rows (0: untouched)."""
+        return self._cap_ids.get(w, 0)
+
+    def window(self, w: int, first: int, last: int) -> float:
+        """Free minutes of workstation ``w`` from day ``first`` through day ``last``."""
+        row = self._caps.get(w)
+        if row is None:
+            row = self._free[w]
+        # A plain left-to-right sum: the reference CTP adds the same floats in the same order.
+        values: list[float] = row[first : last + 1].tolist()
+        return sum(values)
+
+    # -- writes -----------------------------------------------------------------------------
+    def take(self, b: int, day: int, quantity: float) -> None:
+        """Take ``quantity`` from buffer ``b`` on ``day``."""
+        row = self._rows.get(b)
+        if row is None:
+            self._undo.append((False, b, None, 0))
+            row = self._rows[b] = self._smin[b].copy()
+        else:
+            self._undo.append((False, b, row.copy(), 0))
+        apply_consume(row, day, quantity)
+        self.takes.append((b, day, quantity))
+        self.state = next(_IDS)
+
+    def book(self, w: int, first: int, last: int, minutes: float) -> None:
+        """Book ``minutes`` on workstation ``w`` in days ``first … last``, earliest days first.
+
+        The caller has checked that the window has that many free minutes.
+        """
+        row = self._caps.get(w)
+        if row is None:
+            self._undo.append((True, w, None, 0))
+            row = self._caps[w] = self._free[w].copy()
+        else:
+            self._undo.append((True, w, row.copy(), self._cap_ids[w]))
+        left = minutes
+        for day in range(first, last + 1):
+            have = row.item(day)
+            if have <= 0.0:
+                continue
+            use = have if have < left else left
+            row[day] = have - use
+            self.loads.append((w, day, use))
+            left -= use
+            if left <= MINUTE_EPS:
+                break
+        self.state = next(_IDS)
+        self._cap_ids[w] = self.state
+
+    def add_order(self, order: Order) -> None:
+        """Record a new order of the answer."""
+        self.orders.append(order)
+
+    # -- marks ------------------------------------------------------------------------------
+    def mark(self) -> Mark:
+        """The current point, for :meth:`rollback`."""
+        return Mark(len(self._undo), len(self.takes), len(self.loads), len(self.orders), self.state)
+
+    def rollback(self, mark: Mark) -> None:
+        """Undo every write since ``mark``."""
+        undo = self._undo
+        while len(undo) > mark.undo:
+            is_cap, key, before, before_id = undo.pop()
+            rows = self._caps if is_cap else self._rows
+            if before is None:
+                del rows[key]
+                if is_cap:
+                    del self._cap_ids[key]
+            else:
+                rows[key] = before
+                if is_cap:
+                    self._cap_ids[key] = before_id
+        del self.takes[mark.takes :]
+        del self.loads[mark.loads :]
+        del self.orders[mark.orders :]
+        self.state = mark.state

@@ -1,0 +1,158 @@
+"""One contract for every engine's result (shared/DESIGN.md, "One engine shape").
+
+Each engine runs on the same datasets, and its result must offer the same things: a
+``status`` and ``stats``, a ``kpis`` dict with ``kpi(name)``, ``to_frames()``, ``summary()``,
+an exact JSON round trip, and an independent check through ``oms_plan.check``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import oms_plan
+from oms_plan import kpis
+from oms_plan.results import SolverStats, SolveStatus
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+#: Engine name → how to run it on a dataset (small limits: tests stay fast).
+ENGINES: dict[str, Callable[[oms_plan.Dataset], Any]] = {
+    "allocate": lambda ds: oms_plan.allocate_stock(ds, time_limit=2),
+    "allocate_fair_share": lambda ds: oms_plan.allocate_stock(
+        ds, policy="fair_share", time_limit=2
+    ),
+    "mrp": oms_plan.plan_materials,
+    "schedule": lambda ds: oms_plan.schedule_orders(ds, time_limit=2, workers=1),
+}
+
+
+def _empty_orders(ds: oms_plan.Dataset) -> oms_plan.Dataset:
+    return ds.replace(orders=ds.orders.iloc[0:0])
+
+
+DATASETS: dict[str, Callable[[], oms_plan.Dataset]] = {
+    "tiny": lambda: oms_plan.load(DATA / "tiny"),
+    "sample": lambda: oms_plan.load(DATA / "sample"),
+    "no_orders": lambda: _empty_orders(oms_plan.load(DATA / "tiny")),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(DATASETS))
+def dataset(request: pytest.FixtureRequest) -> oms_plan.Dataset:
+    return DATASETS[request.param]()
+
+
+@pytest.fixture(scope="module", params=sorted(ENGINES))
+def outcome(request: pytest.FixtureRequest, dataset: oms_plan.Dataset) -> tuple[Any, Any]:
+    return ENGINES[request.param](dataset), dataset
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
+def test_status_and_stats(outcome: tuple[Any, Any]) -> None:
+    result, _ = outcome
+    assert isinstance(result.status, SolveStatus)
+    assert isinstance(result.stats, SolverStats)
+    assert result.stats.status is result.status
+    assert result.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE, SolveStatus.EMPTY)
+
+
+def test_kpis_are_a_dict_and_kpi_reads_them(outcome: tuple[Any, Any]) -> None:
+    result, _ = outcome
+    assert isinstance(result.kpis, Mapping) and result.kpis
+    for name, value in result.kpis.items():
+        assert isinstance(name, str)
+        assert _same(result.kpi(name), value)
+    with pytest.raises(KeyError, match="no KPI 'no_such_kpi'"):
+        result.kpi("no_such_kpi")
+    table = result.to_frames()["kpis"]
+    assert list(table["kpi"]) == list(result.kpis)
+
+
+def test_tables_and_summary(outcome: tuple[Any, Any]) -> None:
+    result, _ = outcome
+    frames = result.to_frames()
+    assert frames and all(isinstance(f, pd.DataFrame) for f in frames.values())
+    assert isinstance(result.summary(), str) and result.summary().strip()
+
+
+def test_json_round_trip_gives_equal_tables_with_their_dtypes(outcome: tuple[Any, Any]) -> None:
+    result, _ = outcome
+    back = type(result).from_json(result.to_json())
+    assert type(back) is type(result)
+    before, after = result.to_frames(), back.to_frames()
+    assert list(before) == list(after)
+    for name in before:
+        assert list(before[name].dtypes) == list(after[name].dtypes), name
+        assert before[name].equals(after[name]), name
+        pd.testing.assert_frame_equal(before[name], after[name])
+    assert back.status is result.status
+    assert list(back.kpis) == list(result.kpis)
+    assert all(_same(back.kpis[k], v) for k, v in result.kpis.items())
+
+
+def test_the_independent_checker_accepts_the_answer(outcome: tuple[Any, Any]) -> None:
+    result, dataset = outcome
+    report = oms_plan.check(result, dataset)
+    assert isinstance(report, oms_plan.CheckReport)
+    assert report.ok, str(report)
+
+
+def test_service_kpis_have_one_definition(outcome: tuple[Any, Any]) -> None:
+    result, _ = outcome
+    k = result.kpis
+    if "on_time_pct" in k:
+        assert k["on_time_pct"] == kpis.on_time_pct(k["lines_on_time"], k["lines"])
+    for name in k:
+        base = name.split(":")[0] + (":<workstation>" if ":" in name else "")
+        if base in ("on_time_pct", "fill_rate_pct", "orders_on_time_pct"):
+            assert base in kpis.KPI_DEFINITIONS
+
+
+def test_a_broken_answer_is_reported() -> None:
+    ds = oms_plan.load(DATA / "tiny")
+    result = oms_plan.plan_materials(ds)
+    if result.pegging.empty:
+        pytest.skip("nothing pegged")
+    pegging = result.pegging.copy()
+    pegging.loc[pegging.index[0], "quantity"] += 1
+    broken = type(result)(
+        planned_orders=result.planned_orders,
+        pegging=pegging,
+        projection=result.projection,
+        exceptions=result.exceptions,
+        kpis=result.kpis,
+        runtime=result.runtime,
+    )
+    report = oms_plan.check(broken, ds)
+    assert not report.ok and "pegs add up to" in str(report)
+
+
+def test_a_broken_schedule_is_reported() -> None:
+    import dataclasses
+
+    ds = oms_plan.load(DATA / "tiny")
+    result = oms_plan.schedule_orders(ds, time_limit=2, workers=1)
+    first, *rest = result.operations
+    # Every operation at once on the first one's unit and time: overlaps and broken steps.
+    moved = [dataclasses.replace(op, start=first.start, end=first.end) for op in rest]
+    broken = dataclasses.replace(result, operations=(first, *moved))
+    report = oms_plan.check(broken, ds)
+    assert not report.ok and "breaks" in str(report)
+
+
+def test_the_replan_is_checked_for_coherence() -> None:
+    ds = oms_plan.load(DATA / "tiny")
+    report = oms_plan.check(oms_plan.plan(ds, schedule_time_limit=2), ds)
+    assert isinstance(report, oms_plan.CheckReport)
+    assert report.ok, str(report)
