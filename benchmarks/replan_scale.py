@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 
-def one(scale: int, work: Path, time_limit: float) -> dict[str, object]:
+def one(scale: int, work: Path, time_limit: float | None) -> dict[str, object]:
     import oms_plan
     from oms_plan.generate import generate_dataset
     from oms_plan.replan import plan
@@ -42,7 +42,8 @@ def one(scale: int, work: Path, time_limit: float) -> dict[str, object]:
         mark[0] = now
 
     mark[0] = time.perf_counter()
-    result = plan(ds, schedule_time_limit=time_limit, progress=progress)
+    options = {} if time_limit is None else {"schedule_time_limit": time_limit}
+    result = plan(ds, progress=progress, **options)  # type: ignore[arg-type]
     t1 = time.perf_counter()
     result.write(work / f"p{scale}")
     seconds["write"] = time.perf_counter() - t1
@@ -64,7 +65,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, required=True, help="scratch folder")
     parser.add_argument("--scales", type=int, nargs="+", default=[1000, 20000, 100000])
-    parser.add_argument("--time-limit", type=float, default=3.0, help="plan's schedule budget")
+    parser.add_argument(
+        "--time-limit", type=float, default=None, help="plan's schedule budget (its default)"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -73,17 +76,9 @@ def main() -> None:
         return
     rows = []
     for scale in args.scales:
+        limit = [] if args.time_limit is None else ["--time-limit", str(args.time_limit)]
         out = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--work",
-                str(args.work),
-                "--one",
-                str(scale),
-                "--time-limit",
-                str(args.time_limit),
-            ],
+            [sys.executable, __file__, "--work", str(args.work), "--one", str(scale), *limit],
             check=True,
             capture_output=True,
             text=True,

@@ -18,6 +18,7 @@ import pandas as pd
 
 from oms_plan.errors import Issue, Severity
 from oms_plan.labels import KeyLabels
+from oms_plan.plan_checks import check_plannability
 from oms_plan.schema import TABLES
 from oms_plan.settings import PlanSettings
 
@@ -50,6 +51,7 @@ def check_tables(tables: Tables, settings: PlanSettings | None) -> list[Issue]:
     _check_routing(tables, issues)
     _check_calendars_and_downtime(tables, issues)
     _check_quantities(tables, issues)
+    check_plannability(tables, issues)
     if settings is not None:
         _check_supply(tables, settings, issues)
         _check_horizon(tables, settings, issues)

@@ -514,10 +514,22 @@ def _vector_datetime(series: pd.Series, blank: np.ndarray, *, day_only: bool) ->
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_localize(None)  # keep the wall-clock time
     elif day_only and _is_text_dtype(series):
-        # Arrow's strptime: unreadable cells become null and are retried one by one.
-        days = pc.strptime(
-            pa.array(series, from_pandas=True), format="%Y-%m-%d", unit="s", error_is_null=True
+        # Arrow's strptime: unreadable cells become null and are retried one by one. It
+        # also reads 2026-11-31 as 2026-12-01 and 2026-1-5 as 2026-01-05: a day counts only
+        # when it prints back as the cell's text (the others are retried, and rejected).
+        text = pa.array(series, from_pandas=True)
+        days = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+        # Compared by numbers, not by printing (strftime is ten times slower): exactly ten
+        # characters whose month and day are the parsed ones.
+        read = pc.fill_null(pc.is_valid(days), False)
+        safe = pc.if_else(read, text, pa.scalar("2000-01-01"))
+        month = pc.cast(pc.utf8_slice_codeunits(safe, 5, 7), pa.int64())
+        day = pc.cast(pc.utf8_slice_codeunits(safe, 8, 10), pa.int64())
+        same = pc.and_(
+            pc.equal(pc.utf8_length(safe), 10),
+            pc.and_(pc.equal(pc.month(days), month), pc.equal(pc.day(days), day)),
         )
+        days = pc.if_else(pc.fill_null(same, False), days, pa.scalar(None, days.type))
         parsed = pd.Series(days.to_numpy(zero_copy_only=False), dtype="datetime64[s]")
     elif _is_text_dtype(series) or series.dtype == object:
         text = pd.Series(_texts(series, blank), dtype=object)
@@ -527,6 +539,12 @@ def _vector_datetime(series: pd.Series, blank: np.ndarray, *, day_only: bool) ->
             raise TypeError("mixed values")
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_localize(None)
+        # As above: only a day that prints back as the text (the date part of a time);
+        # pandas reads 2026-11-31 as 2026-12-01 and 20261130 as a date too.
+        printed = parsed.dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        given = text.to_numpy(dtype=object) if day_only else text.str[:10].to_numpy(dtype=object)
+        same = np.asarray(printed == given, dtype=bool)
+        parsed = parsed.where(same)
     else:
         return pd.Series(np.full(n, _NAT)), ~blank, np.zeros(n, dtype=bool)
     missing = parsed.isna().to_numpy(dtype=bool)
@@ -557,9 +575,15 @@ def _scalar_datetime(value: object, *, day_only: bool) -> tuple[object, str]:
             text = value.strip()
             if day_only:
                 day = dt.date.fromisoformat(text)
+                # fromisoformat also reads 20261220 and 2026-W51-7: only YYYY-MM-DD.
+                if day.isoformat() != text:
+                    return None, "bad"
                 stamp = dt.datetime(day.year, day.month, day.day)
             else:
                 stamp = dt.datetime.fromisoformat(text)
+                # Compact forms (20261220T0600) are not the contract's YYYY-MM-DDTHH:MM.
+                if stamp.date().isoformat() != text[:10]:
+                    return None, "bad"
         elif isinstance(value, pd.Timestamp):
             stamp = value.to_pydatetime(warn=False)
         elif isinstance(value, dt.datetime):

@@ -27,6 +27,16 @@ KPI_DEFINITIONS: dict[str, str] = {
     "utilisation:<workstation>": "busy minutes / working minutes of the workstation",
     "bottleneck": "the workstation with the highest utilisation",
     "runtime_seconds": "wall-clock seconds of the engine",
+    "orders_scheduled": "manufacturing orders in the schedule",
+    "orders_set_aside": "manufacturing orders set aside as unschedulable (infeasible exceptions)",
+    "schedule_orders_set_aside": "plan: manufacturing orders the scheduler set aside",
+    "schedule_fallback": "plan: whether the greedy schedule stands where CP-SAT found nothing",
+    "schedule_parts": "plan: workstation groups scheduled independently",
+    "schedule_objective": "plan: first scheduling objective, summed over groups (max: makespan)",
+    "schedule_bound": "plan: lower bound of it valid for the whole problem (summed over groups)",
+    "schedule_gap_whole": "plan: (schedule_objective − schedule_bound) / max(1, objective)",
+    "schedule_status:<part>": "plan: solve status of one workstation group",
+    "schedule_gap:<part>": "plan: gap of one workstation group",
 }
 
 

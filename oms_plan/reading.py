@@ -56,6 +56,9 @@ def read_folder(path: Path) -> tuple[dict[str, Any], dict[str, pd.DataFrame], li
             tables[name] = read_csv_table(file) if file is csv else pd.read_parquet(file)
         except Exception as exc:  # any reader failure is a problem of this file
             issues.append(Issue(name, None, None, f"cannot read {file.name}: {_reason(exc)}"))
+            continue
+        if file is csv:
+            issues.extend(line_break_issues(name, tables[name], file.name))
     try:
         files = sorted(path.iterdir())
     except OSError:
@@ -138,3 +141,55 @@ def read_csv_table(path: Path) -> pd.DataFrame:
         )
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def line_break_issues(table: str, frame: pd.DataFrame, file_name: str) -> list[Issue]:
+    """Cells of a CSV table that span lines: a stray quote swallowed the lines after it.
+
+    A ``"`` opening a cell makes the CSV reader read on, across line ends, to the next
+    ``"``: the lines in between become part of one cell instead of rows of their own (a
+    customer name swallowing two order lines, for example). No contract value spans lines,
+    so every such cell is an error naming table, row and column.
+
+    Parameters
+    ----------
+    table
+        The table name (for the issues).
+    frame
+        The table as read by :func:`read_csv_table` (cells as strings).
+    file_name
+        The file it came from (for the message).
+
+    Returns
+    -------
+    list[Issue]
+        One error per cell holding a line break.
+
+    """
+    from oms_plan.labels import KeyLabels
+
+    spec = TABLES.get(table)
+    labels = KeyLabels(spec, frame) if spec is not None else None
+    issues: list[Issue] = []
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values, pd.DataFrame):  # a duplicated column name: reported elsewhere
+            continue
+        if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
+            continue
+        spans = values.astype(str).str.contains("[\r\n]", regex=True, na=False)
+        for pos in spans.to_numpy(dtype=bool).nonzero()[0]:
+            cell = str(values.iat[pos])
+            shown = cell if len(cell) <= 60 else cell[:57] + "..."
+            who = f"{labels(int(pos))}: " if labels is not None else ""
+            lines = cell.count("\n") + 1
+            issues.append(
+                Issue(
+                    table,
+                    int(pos) + 1,
+                    str(column),
+                    f"{who}{column} {shown!r} spans {lines} lines of {file_name}: a stray "
+                    'quote (") probably swallowed the lines after it into this cell',
+                )
+            )
+    return issues

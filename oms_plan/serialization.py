@@ -68,6 +68,7 @@ def _encode_frame(frame: pd.DataFrame) -> dict[str, Any]:
     default_index = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
     return {
         "columns": [str(c) for c in frame.columns],
+        "columns_dtype": str(frame.columns.dtype),
         "dtypes": [str(t) for t in frame.dtypes],
         "data": [_encode_column(frame.iloc[:, k]) for k in range(frame.shape[1])],
         "index": None if default_index else _encode_column(index.to_series()),
@@ -87,7 +88,7 @@ def _decode_frame(table: Mapping[str, Any]) -> pd.DataFrame:
         k: _decode_column(data, length).set_axis(index) for k, data in enumerate(table["data"])
     }
     frame = pd.DataFrame(columns, index=index)
-    frame.columns = pd.Index(table["columns"], dtype=object)
+    frame.columns = pd.Index(table["columns"], dtype=table.get("columns_dtype", "object"))
     return frame
 
 

@@ -9,9 +9,11 @@ import typer
 
 from oms_plan.cli.common import (
     DatasetArg,
+    ForceOption,
     FormatOption,
     PlanOutOption,
     TableFormatOption,
+    check_out_or_exit,
     console,
     fail_invalid,
     load_or_exit,
@@ -69,6 +71,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         fmt: FormatOption = TableFormatOption.csv,
+        force: ForceOption = False,
     ) -> None:
         """Allocate stock and scheduled receipts: write promises, exceptions, kpis."""
         from oms_plan.allocate import allocate_stock
@@ -82,6 +85,7 @@ def register(app: typer.Typer) -> None:
                 sep = ""
             if not sep or not group:
                 raise fail_invalid(f"--quota {text!r}: expected GROUP=SHARE, e.g. GOLD=0.5")
+        check_out_or_exit(out, force=force, inputs=[dataset])
         ds = load_or_exit(dataset)
         result = allocate_stock(
             ds,
@@ -91,5 +95,7 @@ def register(app: typer.Typer) -> None:
             time_limit=time_limit,
             quotas=quotas or None,
         )
-        write_tables_or_exit(result.to_frames(), out, fmt)
+        write_tables_or_exit(
+            result.to_frames(), out, fmt, command="allocate", force=force, inputs=[dataset]
+        )
         console.print(result.summary(), markup=False)

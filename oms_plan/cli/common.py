@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +13,9 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.text import Text
 
+from oms_plan.cli.output_folder import OutputFolderError, check_output_folder, staged_output
 from oms_plan.dataset import Dataset
 from oms_plan.errors import DatasetError, Issue, PlanningError
 from oms_plan.loading import validate
@@ -21,8 +24,11 @@ from oms_plan.outputs import write_outputs
 #: Exit codes of SCHEMA.md.
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 
-console = Console(stderr=True, highlight=False)
-out_console = Console(highlight=False, soft_wrap=True)
+# No markup: messages carry ids, paths and values from the user's data, in which rich
+# would read "[/]" as a closing tag (and crash) or "[red]" as a style (and hide it). Styled
+# words are added as Text spans by the helpers below.
+console = Console(stderr=True, highlight=False, markup=False)
+out_console = Console(highlight=False, soft_wrap=True, markup=False)
 
 
 class TableFormatOption(StrEnum):
@@ -36,6 +42,15 @@ class TableFormatOption(StrEnum):
 DatasetArg = Annotated[Path, typer.Argument(help="Dataset folder (dataset.toml + tables).")]
 PlanOutOption = Annotated[Path, typer.Option("--out", help="Folder for the plan tables.")]
 FormatOption = Annotated[TableFormatOption, typer.Option("--format", help="Table format.")]
+ForceOption = Annotated[
+    bool,
+    typer.Option("--force", help="Replace a non-empty --out folder that oms-plan did not write."),
+]
+
+
+def say(label: str, style: str, message: str) -> None:
+    """Print ``label: message`` on stderr, ``label`` in ``style``, ``message`` as plain text."""
+    console.print(Text.assemble((label, style), ": ", message))
 
 
 def print_issues(issues: tuple[Issue, ...] | list[Issue], *, limit: int = 200) -> None:
@@ -44,11 +59,7 @@ def print_issues(issues: tuple[Issue, ...] | list[Issue], *, limit: int = 200) -
     warnings = [i for i in issues if i.severity == "warning"]
     for issue in [*errors, *warnings][:limit]:
         style = "red" if issue.severity == "error" else "yellow"
-        console.print(
-            f"[{style}]{issue.severity}[/]: {_where(issue)}: {issue.message}",
-            markup=True,
-            highlight=False,
-        )
+        say(issue.severity, style, f"{_where(issue)}: {issue.message}")
     if len(errors) + len(warnings) > limit:
         console.print(f"... and {len(errors) + len(warnings) - limit} more")
 
@@ -59,7 +70,7 @@ def _where(issue: Issue) -> str:
         text += f" row {issue.row}"
     if issue.column:
         text += f" [{issue.column}]"
-    return text.replace("[", "\\[")
+    return text
 
 
 def load_or_exit(path: Path) -> Dataset:
@@ -67,27 +78,75 @@ def load_or_exit(path: Path) -> Dataset:
     report = validate(path)
     if report.dataset is None:
         print_issues(report.issues)
-        console.print(f"[red]{len(report.errors)} problem(s)[/]: {path} is not a valid dataset")
+        say(f"{len(report.errors)} problem(s)", "red", f"{path} is not a valid dataset")
         raise typer.Exit(EXIT_INVALID)
     return report.dataset
 
 
-def write_tables_or_exit(
-    frames: Mapping[str, pd.DataFrame], out: Path, fmt: TableFormatOption
-) -> None:
-    """Write result tables and say where they went."""
+def check_out_or_exit(out: Path, *, force: bool = False, inputs: Sequence[Path] = ()) -> None:
+    """Exit 2 before any work when ``--out`` cannot be written (see ``output_folder``)."""
     try:
-        paths = write_outputs(frames, out, format=fmt.value)
+        check_output_folder(out, force=force, inputs=inputs)
+    except OutputFolderError as exc:
+        raise fail_invalid(str(exc)) from exc
+
+
+@contextmanager
+def output_or_exit(
+    out: Path, command: str, *, force: bool = False, inputs: Sequence[Path] = ()
+) -> Iterator[Path]:
+    """A staging folder for ``out`` (:func:`~oms_plan.cli.output_folder.staged_output`).
+
+    Exits 2 when ``out`` cannot be written safely and 1 when the file system refuses; in
+    both cases ``out`` is left as it was.
+    """
+    try:
+        with staged_output(out, command, force=force, inputs=inputs) as staging:
+            yield staging
+    except OutputFolderError as exc:
+        raise fail_invalid(str(exc)) from exc
     except OSError as exc:
-        console.print(f"[red]cannot write to {out}[/]: {exc}")
+        say("cannot write", "red", f"{out}: {exc}")
         raise typer.Exit(EXIT_INTERNAL) from exc
+
+
+def write_tables_or_exit(
+    frames: Mapping[str, pd.DataFrame],
+    out: Path,
+    fmt: TableFormatOption,
+    *,
+    command: str = "",
+    force: bool = False,
+    inputs: Sequence[Path] = (),
+) -> None:
+    """Write result tables into ``out`` whole (a staged folder) and say where they went.
+
+    Parameters
+    ----------
+    frames
+        Tables by name.
+    out
+        The ``--out`` folder: replaced whole; a non-empty folder oms-plan did not write
+        only with ``force``.
+    fmt
+        Table format.
+    command
+        The command writing (recorded in the folder's marker).
+    force
+        Replace a non-empty folder oms-plan did not write.
+    inputs
+        What the command read; ``out`` may not hold any of it.
+
+    """
+    with output_or_exit(out, command, force=force, inputs=inputs) as staging:
+        paths = write_outputs(frames, staging, format=fmt.value)
     for path in paths:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {out / path.relative_to(staging)}")
 
 
 def fail_invalid(message: str) -> typer.Exit:
-    """Print ``message`` as invalid input and return the exit to raise (code 2)."""
-    console.print(f"[red]error[/]: {message}")
+    """Print ``message`` (plain text) as invalid input; return the exit to raise (code 2)."""
+    say("error", "red", message)
     return typer.Exit(EXIT_INVALID)
 
 
@@ -103,13 +162,13 @@ def run_guarded(app: typer.Typer) -> None:
         print_issues(exc.issues)
         sys.exit(EXIT_INVALID)
     except PlanningError as exc:
-        console.print(f"[red]error[/]: {exc}")
+        say("error", "red", str(exc))
         sys.exit(EXIT_INVALID)
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(EXIT_INTERNAL)
     except Exception as exc:
-        console.print(f"[red]internal error[/]: {type(exc).__name__}: {exc}")
+        say("internal error", "red", f"{type(exc).__name__}: {exc}")
         console.print("this is a bug in oms_plan; please report it with the command you ran")
         if "--debug" in sys.argv:
             console.print_exception()

@@ -9,8 +9,10 @@ import typer
 
 from oms_plan.cli.common import (
     EXIT_INVALID,
+    ForceOption,
     FormatOption,
     TableFormatOption,
+    check_out_or_exit,
     out_console,
     print_issues,
     write_tables_or_exit,
@@ -29,6 +31,7 @@ def register(app: typer.Typer) -> None:
         plan_b: PlanArg,
         out: Annotated[Path, typer.Option("--out", help="Folder for the difference tables.")],
         fmt: FormatOption = TableFormatOption.csv,
+        force: ForceOption = False,
     ) -> None:
         """Compare PLAN_A (before) with PLAN_B (after): what changed, as tables.
 
@@ -37,10 +40,13 @@ def register(app: typer.Typer) -> None:
         """
         from oms_plan.scenario import compare
 
+        check_out_or_exit(out, force=force, inputs=[plan_a, plan_b])
         try:
             diff = compare(plan_a, plan_b)
         except DatasetError as exc:
             print_issues(exc.issues)
             raise typer.Exit(EXIT_INVALID) from None
-        write_tables_or_exit(diff.to_frames(), out, fmt)
+        write_tables_or_exit(
+            diff.to_frames(), out, fmt, command="compare", force=force, inputs=[plan_a, plan_b]
+        )
         out_console.print(diff.summary())

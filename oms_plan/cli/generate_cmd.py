@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from oms_plan.cli.common import TableFormatOption, console, fail_invalid
+from oms_plan.cli.common import (
+    ForceOption,
+    TableFormatOption,
+    check_out_or_exit,
+    console,
+    fail_invalid,
+    output_or_exit,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -54,6 +61,7 @@ def register(app: typer.Typer) -> None:
         table_format: Annotated[
             TableFormatOption, typer.Option("--format", help="Table file format.")
         ] = TableFormatOption.csv,
+        force: ForceOption = False,
     ) -> None:
         """Write a synthetic, valid dataset with SCALE open order lines to OUT.
 
@@ -62,6 +70,7 @@ def register(app: typer.Typer) -> None:
         from oms_plan.generate import generate_frames
         from oms_plan.loading import load
 
+        check_out_or_exit(out, force=force)
         began = time.perf_counter()
         try:
             frames, settings = generate_frames(
@@ -87,6 +96,9 @@ def register(app: typer.Typer) -> None:
         checked = time.perf_counter()
         dataset = load(frames, settings=settings)
         console.print(f"validated ... {time.perf_counter() - checked:.1f} s")
-        folder = dataset.write(out, format=table_format.value)
+        # Written whole into a new folder, then renamed into place: never over a dataset
+        # oms-plan did not write (without --force), never leaving stale tables beside new ones.
+        with output_or_exit(out, "generate", force=force) as staging:
+            dataset.write(staging, format=table_format.value)
         rows = ", ".join(f"{n} {t}" for t, n in dataset.num_rows().items() if n)
-        console.print(f"wrote {folder}: {rows} ({time.perf_counter() - began:.1f} s)")
+        console.print(f"wrote {out}: {rows} ({time.perf_counter() - began:.1f} s)")

@@ -6,6 +6,7 @@ import json
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from oms_plan.cli import (
     allocate_cmd,
@@ -24,6 +25,7 @@ from oms_plan.cli.common import (
     out_console,
     print_issues,
     run_guarded,
+    say,
 )
 from oms_plan.loading import validate as validate_dataset
 
@@ -52,10 +54,13 @@ def validate(
         if report.ok:
             counts = report.dataset.num_rows() if report.dataset else {}
             rows = ", ".join(f"{n} {t}" for t, n in counts.items() if n)
-            console.print(f"[green]valid[/]: {rows}; {len(report.warnings)} warning(s)")
+            say("valid", "green", f"{rows}; {len(report.warnings)} warning(s)")
         else:
             console.print(
-                f"[red]{len(report.errors)} problem(s)[/], {len(report.warnings)} warning(s)"
+                Text.assemble(
+                    (f"{len(report.errors)} problem(s)", "red"),
+                    f", {len(report.warnings)} warning(s)",
+                )
             )
     if not report.ok:
         raise typer.Exit(EXIT_INVALID)

@@ -8,9 +8,11 @@ import typer
 
 from oms_plan.cli.common import (
     DatasetArg,
+    ForceOption,
     FormatOption,
     PlanOutOption,
     TableFormatOption,
+    check_out_or_exit,
     console,
     load_or_exit,
     out_console,
@@ -34,13 +36,17 @@ def register(app: typer.Typer) -> None:
                 min=0,
             ),
         ] = 0,
+        force: ForceOption = False,
     ) -> None:
         """Plan materials: write planned_orders, pegging, projection, exceptions, kpis."""
         from oms_plan.mrp import plan_materials
 
+        check_out_or_exit(out, force=force, inputs=[dataset])
         ds = load_or_exit(dataset)
         result = plan_materials(ds, reschedule_days=reschedule_days)
-        write_tables_or_exit(result.to_frames(), out, fmt)
+        write_tables_or_exit(
+            result.to_frames(), out, fmt, command="mrp", force=force, inputs=[dataset]
+        )
         console.print(result.summary())
         errors = int((result.exceptions["severity"] == "error").sum())
         if errors:

@@ -14,9 +14,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from oms_plan.cli.common import (
     EXIT_INVALID,
     DatasetArg,
+    ForceOption,
     FormatOption,
     PlanOutOption,
     TableFormatOption,
+    check_out_or_exit,
     console,
     fail_invalid,
     load_or_exit,
@@ -121,6 +123,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = 0,
         fmt: FormatOption = TableFormatOption.csv,
+        force: ForceOption = False,
     ) -> None:
         """Replan the whole order book: promises, planned orders, pegging, schedule, KPIs."""
         from oms_plan.replan import plan
@@ -131,6 +134,8 @@ def register(app: typer.Typer) -> None:
             raise fail_invalid(f"--parts must be ≥ 1, got {parts}")
         if freeze_days and previous is None:
             raise fail_invalid("--freeze-days keeps a previous plan's orders: give --previous")
+        inputs = [dataset] if previous is None else [dataset, previous]
+        check_out_or_exit(out, force=force, inputs=inputs)
         ds = load_or_exit(dataset)
         before = None
         if previous is not None:
@@ -174,5 +179,7 @@ def register(app: typer.Typer) -> None:
                     )
                 except PlanningError as exc:
                     raise fail_invalid(str(exc)) from exc
-        write_tables_or_exit(result.to_frames(), out, fmt)
+        write_tables_or_exit(
+            result.to_frames(), out, fmt, command="plan", force=force, inputs=inputs
+        )
         out_console.print(result.summary())

@@ -15,7 +15,9 @@ import typer
 from oms_plan.cli.common import (
     EXIT_INVALID,
     DatasetArg,
+    ForceOption,
     TableFormatOption,
+    check_out_or_exit,
     console,
     fail_invalid,
     load_or_exit,
@@ -106,6 +108,7 @@ def register(app: typer.Typer) -> None:
                 help="Stock and receipts only: no capable-to-promise (new production, purchases).",
             ),
         ] = False,
+        force: ForceOption = False,
     ) -> None:
         """Promise one line (--item ... --requested-date) or a file of lines (--lines, --out).
 
@@ -126,12 +129,20 @@ def register(app: typer.Typer) -> None:
                 raise fail_invalid("the batch form needs both --lines FILE and --out DIR")
             if any(v is not None for v in single):
                 raise fail_invalid("give either --lines/--out or --item/--quantity/... not both")
+            check_out_or_exit(out, force=force, inputs=[dataset, lines])
             ds = load_or_exit(dataset)
             with _invalid_input_exits():
                 table = _read_lines(lines, ds)
                 promiser = Promiser(ds, replenish=replenish, ctp=not no_ctp)
                 promises = promiser.promise_lines(table)
-            write_tables_or_exit({"promises": promises_frame(promises)}, out, fmt)
+            write_tables_or_exit(
+                {"promises": promises_frame(promises)},
+                out,
+                fmt,
+                command="promise",
+                force=force,
+                inputs=[dataset, lines],
+            )
             short = sum(1 for p in promises if p.short > 0)
             late = sum(1 for p in promises if p.short <= 0 and p.days_late > 0)
             console.print(f"{len(promises)} line(s): {late} late, {short} with a short quantity")
@@ -181,7 +192,7 @@ def _read_lines(path: Path, ds: Dataset) -> pd.DataFrame:
     """
     from oms_plan.atp.request import LinesError, RequestRules, records, requests_from_rows
     from oms_plan.fields import coerce_table
-    from oms_plan.reading import read_csv_table
+    from oms_plan.reading import line_break_issues, read_csv_table
     from oms_plan.schema import TABLES
 
     if not path.is_file():
@@ -194,6 +205,8 @@ def _read_lines(path: Path, ds: Dataset) -> pd.DataFrame:
         raise DatasetError([Issue(path.name, None, None, f"cannot read it: {exc}")]) from exc
     typed, issues = coerce_table(TABLES["orders"], raw, ds.start)
     errors = [i for i in issues if i.severity == "error"]
+    if path.suffix != ".parquet":
+        errors += line_break_issues("orders", raw, path.name)
     try:
         # Routes do not matter for checking: only the lines' own values and keys.
         requests_from_rows(RequestRules(ds), lambda *_: (), records(typed), replenish=False)

@@ -10,12 +10,14 @@ import typer
 from oms_plan.cli.common import (
     EXIT_INVALID,
     DatasetArg,
+    ForceOption,
     FormatOption,
     PlanOutOption,
     TableFormatOption,
-    console,
+    check_out_or_exit,
     load_or_exit,
     out_console,
+    say,
     write_tables_or_exit,
 )
 
@@ -59,6 +61,7 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--verify", help="Check the schedule independently.")
         ] = False,
         fmt: FormatOption = TableFormatOption.csv,
+        force: ForceOption = False,
     ) -> None:
         """Schedule the open manufacturing orders of DATASET.
 
@@ -67,6 +70,7 @@ def register(app: typer.Typer) -> None:
         """
         from oms_plan.schedule import schedule_orders
 
+        check_out_or_exit(out, force=force, inputs=[dataset])
         ds = load_or_exit(dataset)
         result = schedule_orders(
             ds,
@@ -80,9 +84,14 @@ def register(app: typer.Typer) -> None:
         )
         frames = result.to_frames()
         write_tables_or_exit(
-            {name: frames[name] for name in ("schedule", "kpis", "exceptions", "parts")}, out, fmt
+            {name: frames[name] for name in ("schedule", "kpis", "exceptions", "parts")},
+            out,
+            fmt,
+            command="schedule",
+            force=force,
+            inputs=[dataset],
         )
         out_console.print(result.summary())
         if result.status.value == "infeasible":
-            console.print("[red]no schedule exists[/]: see exceptions")
+            say("no schedule exists", "red", "see exceptions")
             raise typer.Exit(EXIT_INVALID)

@@ -63,14 +63,14 @@ def register(app: typer.Typer) -> None:
 
             from oms_plan.service.app import create_app
         except ImportError as exc:
-            raise fail_invalid(escape(f"{_INSTALL} ({exc})")) from None
+            raise fail_invalid(f"{_INSTALL} ({exc})") from None
         from oms_plan.service import PromiseService, ServiceConfig, default_ledger, read_token
         from oms_plan.service.config import CONFIG_ENV
 
         try:
             token = None if token_file is None else read_token(token_file)
         except PlanningError as exc:
-            raise fail_invalid(escape(str(exc))) from None
+            raise fail_invalid(str(exc)) from None
         config = ServiceConfig(
             dataset=str(dataset.resolve()),
             ledger=ledger or default_ledger(dataset),
@@ -83,9 +83,9 @@ def register(app: typer.Typer) -> None:
             service = PromiseService(config)
         except DatasetError as exc:
             print_issues(exc.issues)
-            raise fail_invalid(escape(f"{dataset} is not a valid dataset")) from None
+            raise fail_invalid(f"{dataset} is not a valid dataset") from None
         except PlanningError as exc:  # LedgerError among them
-            raise fail_invalid(escape(str(exc))) from None
+            raise fail_invalid(str(exc)) from None
         if token is None and host not in ("127.0.0.1", "localhost", "::1"):
             console.print(
                 f"[yellow]warning[/]: serving on {escape(host)} without --token-file: anyone who "

@@ -18,7 +18,6 @@ with a scalar twin where the per-item reference loop needs one.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,13 +25,15 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from oms_plan.errors import PlanningError
-
-#: Integer code of each lot rule, in the order of ``oms_plan.schema.LOT_RULES``.
-LOT_FOR_LOT, FIXED, POQ, EOQ = 0, 1, 2, 3
-RULE_CODES = {"lot_for_lot": LOT_FOR_LOT, "fixed": FIXED, "poq": POQ, "eoq": EOQ}
-
-#: Quantities closer than this are equal (floating error of sums, never a business unit).
-TOL = 1e-7
+from oms_plan.lotrules import EOQ as EOQ
+from oms_plan.lotrules import FIXED as FIXED
+from oms_plan.lotrules import LOT_FOR_LOT as LOT_FOR_LOT
+from oms_plan.lotrules import MAX_ORDERS_PER_ITEM as MAX_ORDERS_PER_ITEM
+from oms_plan.lotrules import POQ as POQ
+from oms_plan.lotrules import RULE_CODES as RULE_CODES
+from oms_plan.lotrules import TOL as TOL
+from oms_plan.lotrules import adjust_one as adjust_one
+from oms_plan.lotrules import lot_rule_problems as lot_rule_problems
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -60,6 +61,7 @@ class LotRules:
     safety_stock: FloatArray
     cap: FloatArray
     piece: FloatArray
+    ids: NDArray[np.object_] | None = None
 
     def eoq(self, item: IntArray, gross: FloatArray, horizon_days: int) -> FloatArray:
         """EOQ of buffers of ``item`` whose horizon gross requirement is ``gross``.
@@ -117,6 +119,21 @@ class LotRules:
         ends = np.cumsum(count) - 1
         sizes[ends] = last
         return owner, sizes
+
+    def _check_order_count(self, item: IntArray, each: FloatArray, count: IntArray) -> None:
+        """Raise before making more than :data:`MAX_ORDERS_PER_ITEM` orders of one item.
+
+        ``count`` orders of size ``each`` per position, each split above lot_max.
+        """
+        if not len(item):
+            return
+        cap = self.cap[item]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pieces = np.where(each > cap + TOL, np.ceil(each / cap - TOL), 1.0)
+        total = np.bincount(item, weights=count * pieces)
+        worst = int(np.argmax(total))
+        if total[worst] > MAX_ORDERS_PER_ITEM:
+            raise _order_count_error(self, worst, float(total[worst]))
 
     def order_quantity(
         self,
@@ -176,9 +193,23 @@ class LotRules:
             piece = self.piece[item[fixed]]
             count[fixed] = np.rint(lot[fixed] / piece).astype(np.int64)
             each[fixed] = piece
+        self._check_order_count(item, each, count)
         first = np.repeat(np.arange(len(lot), dtype=np.int64), count)
         owner2, sizes = self.split(item[first], each[first])
         return first[owner2], sizes
+
+
+def _order_count_error(rules: LotRules, i: int, orders: float) -> PlanningError:
+    item = rules.ids[i] if rules.ids is not None else f"#{i}"
+    name = ("lot_for_lot", "fixed", "poq", "eoq")[int(rules.rule[i])]
+    if rules.rule[i] == FIXED and rules.piece[i] <= rules.cap[i] + TOL:
+        what = f"lot_size {rules.lot_size[i]:g}"
+    else:
+        what = f"lot_max {rules.lot_max[i]:g}"
+    return PlanningError(
+        f"item {item!r} (lot_rule {name}, {what}) would need {orders:,.0f} planned orders; "
+        f"MRP plans at most {MAX_ORDERS_PER_ITEM:,} of one item at a time: raise its {what}"
+    )
 
 
 def _full_and_rest(q: FloatArray, cap: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -208,9 +239,8 @@ def lot_rules(items: pd.DataFrame) -> LotRules:
     ids = items["item"].to_numpy(dtype=object)
     problems: list[str] = []
     for i in range(n):
-        problems.extend(
-            _contradictions(ids[i], rule[i], size[i], lmin[i], lmax[i], mult[i], integral[i])
-        )
+        found = lot_rule_problems(ids[i], rule[i], size[i], lmin[i], lmax[i], mult[i], integral[i])
+        problems.extend(message for _, message in found)
     if problems:
         raise PlanningError("lot rules cannot be met: " + "; ".join(problems))
     # Largest allowed order: lot_max rounded down to the multiple and to whole units.
@@ -233,51 +263,8 @@ def lot_rules(items: pd.DataFrame) -> LotRules:
         safety_stock=items["safety_stock"].to_numpy(dtype=float),
         cap=cap,
         piece=np.zeros(n),
+        ids=ids,
     )
     piece = rules.adjust(np.arange(n, dtype=np.int64), size)
     object.__setattr__(rules, "piece", piece)
     return rules
-
-
-def _contradictions(
-    item: str,
-    rule: int,
-    size: float,
-    lmin: float,
-    lmax: float,
-    mult: float,
-    integral: bool,
-) -> list[str]:
-    out = []
-    if rule == FIXED and size <= 0:
-        out.append(f"item {item!r}: lot_rule 'fixed' needs lot_size > 0")
-    if integral and mult > 0 and abs(mult - round(mult)) > TOL:
-        out.append(f"item {item!r} is integral but lot_multiple {mult:g} is not a whole number")
-    if math.isfinite(lmax):
-        if lmax <= 0:
-            out.append(f"item {item!r}: lot_max must be > 0")
-            return out
-        cap = math.floor(lmax / mult + TOL) * mult if mult > 0 else lmax
-        if integral:
-            cap = math.floor(cap + TOL)
-        smallest = adjust_one(lmin, lmin, mult, integral) if lmin > 0 else 0.0
-        if cap <= TOL:
-            out.append(
-                f"item {item!r}: no order of lot_multiple {mult:g} fits under lot_max {lmax:g}"
-            )
-        elif smallest > cap + TOL:
-            out.append(
-                f"item {item!r}: lot_min {lmin:g} (rounded to {smallest:g}) exceeds "
-                f"lot_max {lmax:g}"
-            )
-    return out
-
-
-def adjust_one(q: float, lot_min: float, lot_multiple: float, integral: bool) -> float:
-    """Scalar :meth:`LotRules.adjust`: raise to lot_min, round up to the multiple, whole units."""
-    q = max(q, lot_min)
-    if lot_multiple > 0:
-        q = math.ceil(q / lot_multiple - TOL) * lot_multiple
-    if integral:
-        q = float(math.ceil(q - TOL))
-    return q

@@ -1,4 +1,4 @@
-"""What a stable replan takes from the previous plan: stamps, pinned promises, frozen orders.
+"""What a stable replan takes from the previous plan: stamps, frozen orders, stable ids.
 
 * **Stamps.** Every plan records what its stages read. Each promise row carries, in an
   extra ``input`` column, a digest of its allocation group's inputs (the group's rows of
@@ -9,11 +9,6 @@
   schedule options). A replan against that plan keeps a group's promises, or the schedule,
   when it reads the same — the stage's answer is a deterministic function of exactly those
   inputs — whether the previous plan is in memory or read from its folder.
-* **Pinned promises.** When the allocation's inputs changed, order lines whose own inputs
-  did not (same item, quantity and requested date as the previous plan promised) are pinned
-  to what they were promised: their ship-from location when it was one, and their previous
-  delivery date as a promised date when they have none. Commitment protection then keeps
-  them unless stock and receipts cannot (each such move is a ``broken_commitment``).
 * **Frozen orders.** Planned orders released inside the first ``freeze_days`` days are kept
   as firm receipts: MRP nets against them instead of planning them again.
 * **Memory.** The plans of this process, weakly keyed by their dataset object, so that a
@@ -102,65 +97,6 @@ def stamped(plan: Plan, stamps: Mapping[str, str]) -> Plan:
         parts=plan.parts,
         runtime=plan.runtime,
     )
-
-
-# -- pinned promises ------------------------------------------------------------------------
-def pinned_orders(dataset: Dataset, promises: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """The orders table with unchanged lines pinned to their previous promise.
-
-    Returns
-    -------
-    tuple[pandas.DataFrame, int]
-        The orders (same rows, same order) and how many lines were pinned. A line is
-        unchanged when the previous plan promised the same item, total quantity and
-        requested date for it; only lines fully promised there are pinned (a short line has
-        nothing to keep).
-
-    """
-    orders = dataset.orders
-    if promises.empty or orders.empty:
-        return orders, 0
-    p = promises.assign(
-        order=promises["order"].astype(str),
-        line=promises["line"].astype(str),
-        _short=promises["status"].astype(str) == "short",
-        _delivery=pd.to_datetime(promises["delivery_date"]),
-        _requested=pd.to_datetime(promises["requested_date"]),
-    )
-    grouped = p.groupby(["order", "line"], sort=False)
-    view = pd.DataFrame(
-        {
-            "item": grouped["item"].first().astype(str),
-            "quantity": grouped["quantity"].sum().astype(float),
-            "requested": grouped["_requested"].first(),
-            "short": grouped["_short"].any(),
-            "delivery": grouped["_delivery"].max(),
-            "locations": grouped["location"].agg(lambda s: tuple(sorted({str(v) for v in s}))),
-        }
-    )
-    keys = pd.MultiIndex.from_arrays(
-        [orders["order"].astype(str), orders["line"].astype(str)], names=["order", "line"]
-    )
-    before = view.reindex(keys)
-    same = (
-        (before["item"].to_numpy() == orders["item"].astype(str).to_numpy())
-        & (
-            (before["quantity"].to_numpy() - orders["quantity"].astype(float).to_numpy()) ** 2
-            < 1e-12
-        )
-        & (before["requested"].to_numpy() == pd.to_datetime(orders["requested_date"]).to_numpy())
-    )
-    full = same & ~before["short"].fillna(True).to_numpy(dtype=bool)
-    out = orders.copy()
-    one_place = full & before["locations"].map(
-        lambda v: isinstance(v, tuple) and len(v) == 1
-    ).to_numpy(dtype=bool)
-    out["location"] = out["location"].astype(object)
-    out.loc[one_place, "location"] = [v[0] for v in before["locations"].to_numpy()[one_place]]
-    no_promise = full & out["promised_date"].isna().to_numpy()
-    out["promised_date"] = pd.to_datetime(out["promised_date"])
-    out.loc[no_promise, "promised_date"] = before["delivery"].to_numpy()[no_promise]
-    return out, int(full.sum())
 
 
 # -- frozen orders --------------------------------------------------------------------------

@@ -5,8 +5,9 @@ stamped with the fingerprints of its stages' inputs and remembered for later wha
 ``previous`` (a Plan or a plan folder) the plan keeps what the previous one decided wherever
 the inputs do not force a change (see :mod:`oms_plan.replan.previous`):
 
-1. **allocate** — the previous promises when nothing the allocation reads changed; else a
-   new allocation in which unchanged lines are pinned to their previous promise;
+1. **allocate** — per allocation group (items tied by ship-complete orders), the previous
+   promises when nothing the group's allocation reads changed; the other groups allocated
+   again exactly as a plan from scratch allocates them (same parts, same budget);
 2. **MRP** — recomputed (it is cheap and deterministic), with the previous planned orders
    released inside the first ``freeze_days`` days kept as firm;
 3. **schedule** — the previous schedule when nothing the scheduler reads changed; else the
@@ -28,12 +29,12 @@ import pandas as pd
 
 import oms_plan.replan.pipeline as pipeline
 from oms_plan.allocate import allocate_stock
-from oms_plan.allocate.building import build_problem
-from oms_plan.allocate.report import _over_committed
 from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 from oms_plan.mrp import plan_materials
-from oms_plan.outputs import exceptions_frame, kpis_frame
+from oms_plan.outputs import kpis_frame
+from oms_plan.replan.decompose import partition, subset
+from oms_plan.replan.kpis import worst
 from oms_plan.replan.previous import (
     INPUT_COLUMN,
     PreviousLike,
@@ -42,7 +43,6 @@ from oms_plan.replan.previous import (
     as_supply,
     frozen_orders,
     group_digests,
-    pinned_orders,
     remember,
     renamed,
     schedule_stamp,
@@ -179,8 +179,9 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
     # 1. allocate: groups whose inputs did not change keep their promises
     digests = group_digests(dataset, options)
     allocation_key = _overall(digests)
+    parts = raw.get("parts") or pipeline.MAX_DEFAULT_PARTS
     promises, allocation_exceptions, allocate_stats, allocation_reused = _allocate(
-        dataset, previous, digests, options
+        dataset, previous, digests, options, int(parts)
     )
     stats["allocate"] = allocate_stats
     tick("allocate", 1)
@@ -294,13 +295,18 @@ def _with_inputs(result: Plan, dataset: Dataset, digests: dict[str, str]) -> Pla
 
 
 def _allocate(
-    dataset: Dataset, previous: Plan, digests: dict[str, str], options: pipeline.PlanOptions
+    dataset: Dataset,
+    previous: Plan,
+    digests: dict[str, str],
+    options: pipeline.PlanOptions,
+    parts: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame, SolverStats, bool]:
     """Promises, allocation exceptions and stats; whether every group was kept.
 
     A group keeps its previous promises when every previous promise row of its items was
     made from the same inputs (the row's :data:`INPUT_COLUMN` is the group's digest). The
-    other groups are allocated together, with their unchanged lines pinned.
+    other groups are allocated as a plan from scratch allocates them: in the parts
+    :func:`oms_plan.replan.decompose.partition` makes, each with its own budget.
     """
     groups = allocation_groups(dataset)
     before = previous.tables["promises"]
@@ -324,31 +330,33 @@ def _allocate(
     if not changed:
         return kept_promises, kept_exceptions, _kept_stats(previous, "allocation"), True
     changed_items = {i for i, g in groups.items() if g in changed}
-    part = dataset.replace(orders=dataset.orders.loc[line_items.isin(changed_items)])
-    orders, pinned = pinned_orders(part, before)
-    allocation = allocate_stock(
-        part.replace(orders=orders) if pinned else part,
-        policy=options.policy,
-        protect_commitments=options.protect_commitments,
-        solver=options.allocation_solver,
-        time_limit=options.allocation_time_limit,
-    )
-    fresh = allocation.exceptions
-    if pinned:
-        # Pins are promised dates the customers were not given: "promised lines ask more
-        # than supply" is about the real ones, so it is recomputed without the pins.
-        fresh = pd.concat(
-            [
-                fresh.loc[fresh["kind"] != "over_committed"],
-                exceptions_frame(_over_committed(build_problem(part))),
-            ],
-            ignore_index=True,
+    # The parts a plan from scratch would allocate (decompose.split): a changed group is
+    # allocated in the very sub-problem, with the very budget, that a fresh plan gives it,
+    # so it moves no more than a fresh plan would move it.
+    bins = partition(dataset, parts) if parts > 1 else [list(dataset.item_ids)]
+    touched = [b for b in bins if changed_items & set(b)]
+    fresh_promises, fresh_exceptions, all_stats = [], [], {}
+    for k, items in enumerate(touched):
+        part = dataset if len(bins) == 1 else subset(dataset, items, keep_idle_workstations=False)
+        allocation = allocate_stock(
+            part,
+            policy=options.policy,
+            protect_commitments=options.protect_commitments,
+            solver=options.allocation_solver,
+            time_limit=options.allocation_time_limit,
         )
-    promises = pd.concat([kept_promises, allocation.promises], ignore_index=True)
+        p, e = allocation.promises, allocation.exceptions
+        fresh_promises.append(p.loc[p["item"].astype(str).isin(changed_items)])
+        fresh_exceptions.append(e.loc[~e["item"].astype(str).isin(kept_items)])
+        all_stats[f"allocate[{k}]"] = allocation.stats
+    promises = pd.concat([kept_promises, *fresh_promises], ignore_index=True)
     exceptions = pd.concat(
-        [kept_exceptions, pipeline._tagged(fresh, "allocate")], ignore_index=True
+        [kept_exceptions, *(pipeline._tagged(e, "allocate") for e in fresh_exceptions)],
+        ignore_index=True,
     )
-    return promises, exceptions, allocation.stats, False
+    status, gap = worst(all_stats, "allocate")
+    stats = SolverStats("allocate", SolveStatus(status), 1.0, 1.0 - min(gap, 1.0), 0.0)
+    return promises, exceptions, stats, False
 
 
 def _schedule_kpi(name: str) -> bool:

@@ -198,7 +198,8 @@ class Scenario:
         ``orders`` columns: order, line, item, quantity, requested_date and ship_to are
         required; priority, customer, promised_date, max_days_late, … are optional.
         """
-        return self.apply(Edit.make("add_order", **columns))
+        keys = {k: str(columns[k]) for k in ("order", "line") if columns.get(k) is not None}
+        return self.apply(Edit.make("add_order", **{**columns, **keys}))
 
     def change_order(self, order: str, line: str, **columns: Any) -> Scenario:
         """Change columns of an order line (e.g. ``quantity=60``, ``priority=1``)."""

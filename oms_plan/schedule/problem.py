@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -25,6 +25,28 @@ from oms_plan.errors import PlanningError
 from oms_plan.fields import clock_minutes
 from oms_plan.outputs import PlanException
 from oms_plan.schedule.calendar import MINUTES_PER_DAY, Shift, WorkingTime, working_time
+from oms_plan.schedule.entities import (
+    Alternative,
+    ManufacturingOrder,
+    Operation,
+    SetAside,
+    Workstation,
+)
+from oms_plan.schedule.screening import list_bound, too_long, why_not, without
+
+# The entities are defined in their own module; other modules import them from here too.
+__all__ = [
+    "MAX_MINUTES",
+    "MAX_WINDOW",
+    "Alternative",
+    "ManufacturingOrder",
+    "Operation",
+    "OrderWeights",
+    "SchedulingProblem",
+    "SetAside",
+    "Workstation",
+    "default_weight",
+]
 
 #: Longest window the scheduler will consider (about four years), in minutes.
 MAX_WINDOW = 4 * 366 * MINUTES_PER_DAY
@@ -37,90 +59,6 @@ OrderWeights = Mapping[int, int] | Callable[[int], int]
 def default_weight(priority: int) -> int:
     """Tardiness weight of an order of ``priority`` (1 = most important): ``max(1, 6 − p)``."""
     return max(1, 6 - int(priority))
-
-
-@dataclass(frozen=True, slots=True)
-class Workstation:
-    """A workstation: ``units`` identical machines (numbered from 1)."""
-
-    id: str
-    location: str
-    units: int
-    pausable: bool
-    calendar: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Alternative:
-    """One way to run an operation: on ``workstation`` for ``duration`` working minutes."""
-
-    workstation: int
-    duration: int
-    family: int  # setup family index, -1 = none
-
-
-@dataclass(frozen=True, slots=True)
-class Operation:
-    """One routing step of one order, with its eligible workstations."""
-
-    order: int
-    step: int
-    alternatives: tuple[Alternative, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ManufacturingOrder:
-    """An order to schedule: open production supply or a planned make order.
-
-    Attributes
-    ----------
-    release, due
-        Earliest start and due completion, minutes from plan start (due = end of due day).
-    operations
-        Indices of its operations, in step order.
-
-    """
-
-    id: str
-    item: str
-    location: str
-    quantity: float
-    release: int
-    due: int
-    priority: int
-    weight: int
-    operations: tuple[int, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class SetAside:
-    """An order that cannot be scheduled, and why; the others are scheduled without it.
-
-    Attributes
-    ----------
-    order, item, location
-        The order.
-    step
-        The routing step that cannot run (``None`` when the reason concerns the whole order).
-    workstation
-        The workstation that lacks the capacity (the step's first one when it has several).
-    reason
-        Why, in words (quantities in minutes).
-
-    """
-
-    order: str
-    item: str
-    location: str
-    step: int | None
-    workstation: str
-    reason: str
-
-    @property
-    def message(self) -> str:
-        """The reason, quoting the order (and step): ``order 'MO-1' step 10: needs ...``."""
-        where = f"order {self.order!r}" + ("" if self.step is None else f" step {self.step}")
-        return f"{where}: {self.reason}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -569,10 +507,8 @@ class _Builder:
             working = build_working(window)
             # A non-pausable operation longer than every stretch never fits, however long
             # the window: set its order aside now so that it does not stretch the window.
-            aside.update(_too_long(orders, operations, workstations, working, aside))
-            bound, stuck = _serial_bound(
-                orders, operations, workstations, working, changeovers, aside
-            )
+            aside.update(too_long(orders, operations, workstations, working, aside))
+            bound, stuck = list_bound(orders, operations, workstations, working, changeovers, aside)
             if stuck is None and 2 * bound <= window:
                 break
             if window >= MAX_WINDOW:
@@ -580,9 +516,7 @@ class _Builder:
             window = min(MAX_WINDOW, max(2 * window, 2 * bound))
         operations = self._drop_impossible(orders, operations, workstations, working, aside)
         if stuck is not None:
-            bound, stuck = _serial_bound(
-                orders, operations, workstations, working, changeovers, aside
-            )
+            bound, stuck = list_bound(orders, operations, workstations, working, changeovers, aside)
         if stuck is not None:
             self.infeasible.append(
                 f"the orders do not fit in {MAX_WINDOW // MINUTES_PER_DAY} days of working time"
@@ -591,7 +525,7 @@ class _Builder:
             raise PlanningError(
                 "an operation lasts more than 2**40 minutes: check run_minutes and quantities"
             )
-        kept_orders, kept_ops = _without(orders, operations, set(aside))
+        kept_orders, kept_ops = without(orders, operations, set(aside))
         return SchedulingProblem(
             start=ds.start,
             orders=kept_orders,
@@ -629,7 +563,7 @@ class _Builder:
                 if wt.place(0, alt.duration, ws.pausable) is not None:
                     keep.append(alt)
                     continue
-                reasons.append(_why_not(alt, ws, wt))
+                reasons.append(why_not(alt, ws, wt))
             if not keep:
                 first = workstations[op.alternatives[0].workstation].id
                 reason = (
@@ -661,125 +595,6 @@ class _Builder:
         return out
 
 
-def _why_not(alt: Alternative, ws: Workstation, wt: WorkingTime) -> str:
-    """Why ``alt`` never fits in ``wt``'s window."""
-    if ws.pausable:
-        return (
-            f"needs {alt.duration} working minutes on workstation {ws.id!r}, "
-            f"which has only {wt.total} in the window"
-        )
-    return (
-        f"needs {alt.duration} minutes in one stretch on non-pausable "
-        f"workstation {ws.id!r}, whose longest stretch of working time is "
-        f"{wt.longest} minutes"
-    )
-
-
-def _too_long(
-    orders: Sequence[ManufacturingOrder],
-    operations: Sequence[Operation],
-    workstations: Sequence[Workstation],
-    working: Sequence[WorkingTime],
-    aside: Mapping[int, SetAside],
-) -> dict[int, SetAside]:
-    """Orders with an operation that no stretch of any of its non-pausable workstations holds."""
-    out: dict[int, SetAside] = {}
-    longest = [w.longest for w in working]
-    for op in operations:
-        if op.order in aside or op.order in out:
-            continue
-        alts = op.alternatives
-        if all(
-            not workstations[a.workstation].pausable and a.duration > longest[a.workstation]
-            for a in alts
-        ):
-            order = orders[op.order]
-            ws = workstations[alts[0].workstation]
-            reason = (
-                _why_not(alts[0], ws, working[alts[0].workstation])
-                if len(alts) == 1
-                else "fits on none of its workstations ("
-                + "; ".join(
-                    f"{workstations[a.workstation].id}: "
-                    + _why_not(a, workstations[a.workstation], working[a.workstation])
-                    for a in alts
-                )
-                + ")"
-            )
-            out[op.order] = SetAside(order.id, order.item, order.location, op.step, ws.id, reason)
-    return out
-
-
-def _without(
-    orders: Sequence[ManufacturingOrder], operations: Sequence[Operation], drop: set[int]
-) -> tuple[tuple[ManufacturingOrder, ...], tuple[Operation, ...]]:
-    """Orders and operations without the orders of ``drop``, re-indexed."""
-    if not drop:
-        return tuple(orders), tuple(operations)
-    new_orders: list[ManufacturingOrder] = []
-    new_ops: list[Operation] = []
-    for i, order in enumerate(orders):
-        if i in drop:
-            continue
-        ids = []
-        for o in order.operations:
-            op = operations[o]
-            ids.append(len(new_ops))
-            new_ops.append(Operation(len(new_orders), op.step, op.alternatives))
-        new_orders.append(replace(order, operations=tuple(ids)))
-    return tuple(new_orders), tuple(new_ops)
-
-
 def _ceil_minutes(value: float) -> int:
     """Fractional minutes round up (a hair of float noise does not)."""
     return max(0, math.ceil(value - 1e-9))
-
-
-def _serial_bound(
-    orders: Sequence[ManufacturingOrder],
-    operations: Sequence[Operation],
-    workstations: Sequence[Workstation],
-    working: Sequence[WorkingTime],
-    changeovers: Sequence[np.ndarray | None],
-    skip: Mapping[int, object],
-) -> tuple[int, int | None]:
-    """End of a simple list schedule: a horizon that some schedule certainly keeps to.
-
-    Orders in ``skip`` (set aside) are left out. Orders are taken by release, each step
-    appended to the unit (of any alternative) where it ends first, after the longest
-    changeover of that workstation. Running everything one after the other would be valid
-    too, but for a shop of hundreds of workstations it is years long.
-
-    Returns the bound and the first operation that did not fit in the window (or ``None``).
-    """
-    longest_change = [int(m.max()) if m is not None else 0 for m in changeovers]
-    free = [[0] * ws.units for ws in workstations]  # working position where a unit is free
-    t_end = 0
-    ranked = sorted(
-        (i for i in range(len(orders)) if i not in skip), key=lambda i: (orders[i].release, i)
-    )
-    for i in ranked:
-        order = orders[i]
-        t = order.release
-        for o in order.operations:
-            best: tuple[int, int, int, int] | None = None  # (end, workstation, unit, position)
-            for alt in operations[o].alternatives:
-                m = alt.workstation
-                wt, ws = working[m], workstations[m]
-                if wt.place(0, alt.duration, ws.pausable) is None:
-                    continue  # never fits in this window: see below
-                w_ready = wt.worked(t)
-                for u in range(ws.units):
-                    w = wt.place(
-                        max(w_ready, free[m][u] + longest_change[m]), alt.duration, ws.pausable
-                    )
-                    if w is None:
-                        continue
-                    end = wt.clock(w, alt.duration)[1]
-                    if best is None or end < best[0]:
-                        best = (end, m, u, w + alt.duration)
-            if best is None:
-                return max(t_end, t), o  # a larger window may give it room
-            t, m, u, free[m][u] = best
-            t_end = max(t_end, t)
-    return t_end, None

@@ -95,6 +95,7 @@ def test_json_round_trip_gives_equal_tables_with_their_dtypes(outcome: tuple[Any
     for name in before:
         assert list(before[name].dtypes) == list(after[name].dtypes), name
         assert before[name].equals(after[name]), name
+        pd.testing.assert_frame_equal(before[name], after[name])
     assert back.status is result.status
     assert list(back.kpis) == list(result.kpis)
     assert all(_same(back.kpis[k], v) for k, v in result.kpis.items())

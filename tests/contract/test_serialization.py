@@ -18,6 +18,7 @@ def _round_trip(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 def _assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a, b)
     assert list(a.columns) == list(b.columns)
     assert list(a.dtypes) == list(b.dtypes), (a.dtypes, b.dtypes)
     assert a.equals(b), (a, b)

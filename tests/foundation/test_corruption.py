@@ -4,6 +4,7 @@ DatasetError whose every issue names a known table and a row within range; never
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +69,12 @@ def _built() -> dict[str, pd.DataFrame]:
     return frames
 
 
+#: Dates that do not exist or are not written YYYY-MM-DD: never read as another day.
+IMPOSSIBLE_DATES = [
+    "2026-11-31", "2026-02-29", "2026-13-01", "2026-11-31T06:00", "20261130", "2026-12-20xyz",
+    "2026-1-5",
+]  # fmt: skip
+
 SOURCES = {"tiny": _raw_tiny, "built": _built}
 SETTINGS = {"tiny": {"start": "2026-11-23", "horizon_days": 60}, "built": None}
 
@@ -79,6 +86,9 @@ junk = st.one_of(
     st.none(),
     st.booleans(),
     st.sampled_from(["2026-11-30", "2026-02-30", "2026-11-25T06:00", "25:00", "06:30", "P1"]),
+    st.sampled_from(IMPOSSIBLE_DATES),
+    # rich markup and CSV quoting characters in ids and text
+    st.sampled_from(["[/]", "[red]x", "[bold]", "\\[", "][", '"', 'GAMMA"', '"GAMMA', "a,b"]),
     st.sampled_from(["BIKE", "FRAME", "DC-N", "NORTH", "WELD", "DAY", "CHAIR", "PL", "CITY"]),
     st.dates().map(lambda d: d),
 )
@@ -128,11 +138,33 @@ def corruption(draw: st.DrawFn) -> tuple[str, list[tuple[str, ...]], dict[str, p
     return source, steps, frames
 
 
+def _impossible_cells(frames: dict[str, pd.DataFrame]) -> set[tuple[str, int, str]]:
+    """(table, row, column) of date and time cells holding an impossible date."""
+    out = set()
+    for name, frame in frames.items():
+        if name not in TABLES:
+            continue
+        for col in TABLES[name].columns:
+            if col.kind in ("date", "time") and col.name in frame.columns:
+                values = frame[col.name]
+                if isinstance(values, pd.DataFrame):
+                    continue
+                for pos, value in enumerate(values.tolist()):
+                    if isinstance(value, str) and value.strip() in IMPOSSIBLE_DATES:
+                        out.add((name, pos + 1, col.name))
+    return out
+
+
 def _check_outcome(frames: dict[str, pd.DataFrame], settings: object) -> None:
     given_rows = {n: len(f) for n, f in frames.items() if n in TABLES}
+    impossible = _impossible_cells(frames)
     try:
         ds = oms_plan.load(frames, settings=settings)  # type: ignore[arg-type]
     except DatasetError as exc:
+        # Every impossible date is an error at its cell (unless its table was unusable).
+        found = {(i.table, i.row, i.column) for i in exc.errors}
+        unusable = {i.table for i in exc.errors if i.row is None}
+        assert {c for c in impossible if c[0] not in unusable} <= found, (impossible, found)
         assert exc.errors, "a DatasetError lists at least one problem"
         for issue in exc.issues:
             assert issue.table in (*TABLES, "dataset", "dataset.toml"), issue
@@ -143,6 +175,7 @@ def _check_outcome(frames: dict[str, pd.DataFrame], settings: object) -> None:
             if issue.column is not None and issue.table in TABLES and issue.row is not None:
                 assert issue.column in TABLES[issue.table].column_names, issue
         return
+    assert not impossible, f"impossible dates were read as dates: {impossible}"
     assert isinstance(ds, Dataset)
     for name in TABLE_ORDER:
         assert ds.num_rows()[name] == given_rows.get(name, 0), name  # no row dropped
@@ -209,3 +242,91 @@ def test_corrupted_folder_round_trip(tmp_path: Path) -> None:
         ("orders", 1, "quantity"),
         ("inventory", 2, "on_hand"),
     }
+
+
+TEXT_CELLS = [("orders", "customer"), ("items", "name"), ("regions", "name")]
+
+
+@settings(max_examples=FUZZ or 12, deadline=None, derandomize=not FUZZ)
+@given(
+    st.sampled_from(TEXT_CELLS),
+    st.integers(0, 5),
+    st.integers(1, 3),
+    st.sampled_from(["", "[/]", "a,b"]),
+)
+def test_a_stray_quote_never_swallows_rows_silently(
+    tmp_path_factory: pytest.TempPathFactory,
+    cell: tuple[str, str],
+    row: int,
+    span: int,
+    text: str,
+) -> None:
+    # A quote opens a cell and another one, some lines below, closes it: the CSV reader
+    # reads the lines in between into that cell. The file is edited as text, as a hand
+    # edit would (a CSV writer would have quoted the quotes).
+    table, column = cell
+    folder = tmp_path_factory.mktemp("quote") / "ds"
+    shutil.copytree(TINY, folder)
+    path = folder / f"{table}.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    at = header.index(column)
+    first = 1 + row % (len(lines) - 1)
+    last = min(first + span, len(lines) - 1)
+    cells = lines[first].split(",")
+    cells[at] = '"' + text + cells[at]
+    lines[first] = ",".join(cells)
+    if last > first:
+        cells = lines[last].split(",")
+        cells[at] = cells[at] + '"'
+        lines[last] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        ds = oms_plan.load(folder)
+    except DatasetError as exc:
+        assert any(i.table == table for i in exc.errors), exc.issues
+        return
+    # Loaded: then every line of the file is a row of its own, none swallowed.
+    assert ds.num_rows()[table] == len(lines) - 1
+
+
+@settings(max_examples=FUZZ or 6, deadline=None, derandomize=not FUZZ)
+@given(st.sampled_from(["[/]", "[red]x", "[bold]y[/bold]", "\\[z", "a]["]))
+def test_markup_in_ids_is_shown_verbatim(
+    tmp_path_factory: pytest.TempPathFactory, name: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from oms_plan.cli.main import app
+
+    folder = tmp_path_factory.mktemp("markup") / "ds"
+    shutil.copytree(TINY, folder)
+    orders = pd.read_csv(folder / "orders.csv", dtype=str, keep_default_na=False)
+    orders.loc[1, "order"] = name
+    orders.loc[1, "requested_date"] = "2026-11-01"  # a warning that names the line
+    orders.loc[2, "item"] = name  # an error that names the unknown item
+    orders.to_csv(folder / "orders.csv", index=False)
+    result = CliRunner().invoke(app, ["validate", str(folder)])
+    assert (result.exit_code == 2 and result.exception is None) or isinstance(
+        result.exception, SystemExit
+    )
+    err = " ".join(result.stderr.split())
+    assert f"order {name!r} line '1'" in err
+    assert f"{name!r}" in err.split("[item]", 1)[1]
+
+
+DATE_CELLS = [
+    (name, col.name)
+    for name, frame in _raw_tiny().items()
+    for col in TABLES[name].columns
+    if col.kind in ("date", "time") and col.name in frame.columns and len(frame)
+]
+
+
+@pytest.mark.parametrize(("table", "column"), DATE_CELLS)
+@pytest.mark.parametrize("text", IMPOSSIBLE_DATES)
+def test_impossible_dates_in_every_date_column(table: str, column: str, text: str) -> None:
+    frames = _raw_tiny()
+    frames[table] = frames[table].copy()
+    frames[table].loc[0, column] = text
+    _check_outcome(frames, SETTINGS["tiny"])

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oms_plan import PlanningError, plan_materials
+from oms_plan import DatasetError, PlanningError, plan_materials
 from oms_plan.mrp.lotsizing import lot_rules
 from oms_plan.mrp.planner import expand_projection
 from tests.mrp.builders import START, build
@@ -154,9 +154,19 @@ def test_safety_stock_is_kept():
     ],
 )
 def test_contradicting_rules_are_rejected_by_name(item, fragment):
-    with pytest.raises(PlanningError, match=fragment) as err:
+    # Validation catches them (issue 9: a dataset that validates does not fail in MRP)...
+    with pytest.raises(DatasetError, match=fragment) as err:
         plan_one(item, {1: 5})
     assert "'X'" in str(err.value)
+    assert [(i.table, i.row) for i in err.value.errors] == [("items", 1)]
+    # ... and lot_rules, which MRP calls, still names them on its own.
+    row = {
+        "item": "X", "lot_rule": "lot_for_lot", "lot_size": 0.0, "lot_min": 0.0,
+        "lot_max": np.nan, "lot_multiple": 0.0, "lot_days": 1, "order_cost": 0.0,
+        "unit_cost": 1.0, "holding_rate": 0.2, "integral": True, "safety_stock": 0.0,
+    }  # fmt: skip
+    with pytest.raises(PlanningError, match=fragment):
+        lot_rules(pd.DataFrame([{**row, **item}]))
 
 
 def test_vectorized_rules_match_scalar_rules():

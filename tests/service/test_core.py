@@ -228,3 +228,29 @@ def test_a_damaged_ledger_is_named_not_a_crash(dataset: Path, tmp_path: Path) ->
         )
     with pytest.raises(LedgerError, match="R-x"):
         start(dataset, f"sqlite:///{path}")
+
+
+def test_capable_to_promise_reservations_survive_a_restart(tmp_path: Path) -> None:
+    """A make-sourced reservation holds its workstation minutes after a restart too."""
+    import inspect
+
+    from oms_plan.atp import Promiser
+    from tests.conftest import DATA
+
+    if "ctp" not in inspect.signature(Promiser.promise).parameters:
+        pytest.skip("the promiser has no capable-to-promise yet")
+    shutil.copytree(DATA / "sample", tmp_path / "sample")
+    ledger = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    body = {"item": "BK-CITY", "quantity": 400, "ship_to": "FR", "requested_date": "2027-01-20"}
+    first = start(tmp_path / "sample", ledger)
+    status, answer = first.reserve(body, None)
+    assert status == 201
+    assert {s.get("source") for s in answer["promise"]["shipments"]} == {"make"}
+    after = first.promise(body)
+    assert after != answer["promise"]  # the capacity it took is gone for the next one
+    first.close()
+    again = start(tmp_path / "sample", ledger)
+    try:
+        assert again.promise(body) == after
+    finally:
+        again.close()

@@ -243,7 +243,8 @@ def _solve_chunk(
             if math.isfinite(budget):
                 solver.parameters.max_time_in_seconds = max(0.05, budget)
         solver.parameters.num_workers = workers
-        solver.parameters.random_seed = seed
+        if seed:  # 0 keeps CP-SAT's own default seed
+            solver.parameters.random_seed = seed
         status = solver.solve(model)
         det_left[0] = max(0.0, det_left[0] - solver.response_proto.deterministic_time)
         if status == cp_model.MODEL_INVALID:
