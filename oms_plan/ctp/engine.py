@@ -11,6 +11,7 @@ workstation minutes of reservations exactly.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ from oms_plan.atp.ledger import EPS, AtpLedger, FloatArray
 from oms_plan.ctp.capacity import daily_capacity, open_order_load
 from oms_plan.ctp.network import CtpNetwork
 from oms_plan.ctp.scratch import MINUTE_EPS, Order, Scratch
-from oms_plan.ctp.search import SEARCH_LIMIT, Search
+from oms_plan.ctp.search import SEARCH_LIMIT, OpenDays, Search
 from oms_plan.ctp.types import Load, SupplyOrder, Take
 from oms_plan.dataset import Dataset
 from oms_plan.timeline import demand_events
@@ -119,6 +120,11 @@ class CtpEngine:
         self.load = open_order_load(dataset, self.capacity)
         self.free: FloatArray = np.maximum(self.capacity - self.load, 0.0)
         self._ws_index = {w: i for i, w in enumerate(self.network.workstations)}
+        # A version per workstation's free row, bumped on every change: cached facts about
+        # a row (the days with minutes, search.py) hold while its version does.
+        self._versions = [0] * len(self.network.workstations)
+        self._version_ids = itertools.count(1)
+        self._open_days: OpenDays = {}
         lanes = dataset.lanes
         self._lanes: dict[str, list[tuple[str, int, float]]] = {}
         for loc, region, transit, cost in zip(
@@ -180,7 +186,7 @@ class CtpEngine:
     # -- quotes ----------------------------------------------------------------------------
     def scratch(self) -> Scratch:
         """A fresh scratch over the current state."""
-        return Scratch(self.ledger.smin, self.free)
+        return Scratch(self.ledger.smin, self.free, self._versions)
 
     def quote(
         self,
@@ -239,7 +245,9 @@ class CtpEngine:
             mark = scratch.mark()
             # A search per route: what one route learnt about failures must not leak into
             # another's reasons (docs: the binding is the first failure of the route).
-            search = Search(self.network, self.ledger.buffer, scratch, budget - spent)
+            search = Search(
+                self.network, self.ledger.buffer, scratch, budget - spent, self._open_days
+            )
             answer, why = self._route_answer(search, item, route, quantity, due, last)
             spent += search.work
             if answer is not None and (not whole or answer.quantity >= quantity - EPS):
@@ -327,12 +335,14 @@ class CtpEngine:
         free = self.free
         for w, day, minutes in loads:
             free[w, day] -= minutes
+            self._versions[w] = next(self._version_ids)
 
     def undo(self, takes: tuple[Leg, ...], loads: tuple[Leg, ...]) -> None:
         """Give back what :meth:`apply` took."""
         free = self.free
         for w, day, minutes in reversed(loads):
             free[w, day] += minutes
+            self._versions[w] = next(self._version_ids)
         for b, day, qty in reversed(takes):
             self.ledger.restore(b, day, qty)
 
@@ -464,7 +474,13 @@ class CtpEngine:
         spent = 0
         while remaining > EPS and when < self.horizon and spent < COMMITMENT_BUDGET:
             scratch = self.scratch()
-            search = Search(self.network, self.ledger.buffer, scratch, COMMITMENT_BUDGET - spent)
+            search = Search(
+                self.network,
+                self.ledger.buffer,
+                scratch,
+                COMMITMENT_BUDGET - spent,
+                self._open_days,
+            )
             got = search.new_supply(item, loc, remaining, when, frozenset({loc}))
             spent += search.work
             if got > EPS:

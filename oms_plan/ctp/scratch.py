@@ -53,6 +53,9 @@ class Scratch:
         The ledger's suffix-minimum rows ``(buffers, horizon)`` (never written here).
     free
         Free minutes ``(workstations, horizon)`` (never written here).
+    versions
+        Per workstation, a version of its ``free`` row that changes whenever the row does
+        (the engine's); lets row ids (:meth:`cap_id`) hold across scratches.
 
     Attributes
     ----------
@@ -75,15 +78,19 @@ class Scratch:
         "_rows",
         "_smin",
         "_undo",
+        "_versions",
         "loads",
         "orders",
         "state",
         "takes",
     )
 
-    def __init__(self, smin: FloatArray, free: FloatArray) -> None:
+    def __init__(
+        self, smin: FloatArray, free: FloatArray, versions: list[int] | None = None
+    ) -> None:
         self._smin = smin
         self._free = free
+        self._versions = versions
         self._rows: dict[int, FloatArray] = {}
         self._caps: dict[int, FloatArray] = {}
         # (is_capacity, key, the row before the write or None when it was not copied yet,
@@ -116,8 +123,15 @@ class Scratch:
         return self._free[w] if row is None else row
 
     def cap_id(self, w: int) -> int:
-        """An id of workstation ``w``'s free minutes: equal ids, equal rows (0: untouched)."""
-        return self._cap_ids.get(w, 0)
+        """An id of workstation ``w``'s free minutes: equal ids, equal rows.
+
+        A row written here has the (positive) id of the write; an untouched row the
+        engine's version of it, negated (or 0 without versions).
+        """
+        own = self._cap_ids.get(w)
+        if own is not None:
+            return own
+        return -1 - self._versions[w] if self._versions is not None else 0
 
     def window(self, w: int, first: int, last: int) -> float:
         """Free minutes of workstation ``w`` from day ``first`` through day ``last``."""

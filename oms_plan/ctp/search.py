@@ -41,6 +41,8 @@ SEARCH_LIMIT = "search_limit"
 #: Attempts of one make order when its components come short.
 _ATTEMPTS = 3
 BoolArray = npt.NDArray[np.bool_]
+#: (item, plant, lead) -> (ids of the workstations' rows, completion days with minutes).
+OpenDays = dict[tuple[str, str, int], tuple[tuple[int, ...], BoolArray]]
 
 #: "No such day".
 NEVER = 1 << 30
@@ -59,6 +61,8 @@ class Search:
         Where takes and bookings go.
     budget
         Work units (obtains + make-order attempts) before the search gives up.
+    open_days
+        A cache of :meth:`_open_days` to share between searches (keyed by row ids).
 
     Attributes
     ----------
@@ -76,6 +80,7 @@ class Search:
         buffer_of: Callable[[str, str], int | None],
         scratch: Scratch,
         budget: int,
+        open_days: OpenDays | None = None,
     ) -> None:
         self.net = network
         self.buffer_of = buffer_of
@@ -91,8 +96,12 @@ class Search:
         self._nothing: dict[tuple[str, str], tuple[int, int, float, str | None]] = {}
         # (item, location) -> (state, earliest day anything can be had there); see earliest.
         self._bounds: dict[tuple[str, str], tuple[int, int]] = {}
-        # (item, plant, lead) -> (state, completion days with minutes); see _open_days.
-        self._open: dict[tuple[str, str, int], tuple[tuple[int, ...], BoolArray]] = {}
+        # (item, plant, lead) -> (ids of the workstations' rows, completion days with
+        # minutes); see _open_days. Shared by the searches of an engine: the ids say whether
+        # an entry still holds.
+        self._open = open_days if open_days is not None else {}
+        # Whether the last failed make order failed for its own minutes (not a component's).
+        self._own_capacity = False
 
     def _spend(self) -> bool:
         self.work += 1
@@ -179,8 +188,12 @@ class Search:
             if got <= EPS:
                 first_fail = first_fail or self.fail
                 # Skip days whose attempts would fail the same way (leaving the state as it
-                # is): before the components could first be had at all, or without the
-                # minutes for even the smallest order.
+                # is): without the minutes for even the smallest order, or (after a failure
+                # that was not the order's own minutes) before the components could first
+                # be had at all. Either bound alone is valid; the cheaper one comes first.
+                if self._own_capacity:
+                    c = self._open_before(item, plant, lead, c)
+                    continue
                 floor = self.earliest_make(item, plant, lead)
                 c = self._open_before(item, plant, lead, c) if c - 1 >= floor else -1
                 if c < floor:
@@ -212,6 +225,9 @@ class Search:
             got = self.make_order(item, plant, quantity - made, c, lead)
             if got <= EPS:
                 first_fail = first_fail or self.fail
+                if self._own_capacity:
+                    c = self._open_from(item, plant, lead, c + 1)
+                    continue
                 c = self._open_from(
                     item, plant, lead, max(c + 1, self.earliest_make(item, plant, lead))
                 )
@@ -341,7 +357,9 @@ class Search:
         qty = lot.size(want, most)
         if qty <= EPS:
             self.fail = f"capacity:{limiting}" if limiting else "capacity"
+            self._own_capacity = True
             return 0.0
+        self._own_capacity = False
         bom = self.net.bom(item, plant)
         for _ in range(_ATTEMPTS):
             mark = scratch.mark()
@@ -361,6 +379,9 @@ class Search:
             if short_of is None:
                 break
             scratch.rollback(mark)
+            # A component came short: whatever its own search left in the flag, this order
+            # did not fail for its own minutes.
+            self._own_capacity = False
             smaller = lot.size(min(want, short_of), min(most, short_of))
             if smaller <= EPS or smaller >= qty - EPS or self.exhausted:
                 return 0.0

@@ -50,7 +50,7 @@ def _ref_view(answer: RefAnswer | None) -> tuple | None:  # type: ignore[type-ar
     )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks(), st.lists(st.tuples(requests, st.integers(0, 3)), min_size=1, max_size=8))
 def test_fast_equals_reference(ds, steps) -> None:  # type: ignore[no-untyped-def]
     ledger = AtpLedger.from_dataset(ds)
