@@ -15,7 +15,8 @@ the generator shares the 2 cores with the server, and a light client takes less 
 (its CPU time is printed). Requests are drawn (seeded) from the dataset's own order lines,
 one unit each.
 
-    nice python benchmarks/service_load.py --dataset /work/scratch/g20k
+    oms-plan generate --scale 20000 --seed 5 --out g20k
+    nice python benchmarks/service_load.py --dataset g20k
 
 Goals (issue 15, on a 2-core machine): ≥ 2,000 promise requests/s with p99 ≤ 20 ms;
 ≥ 500 durable reservations/s.
