@@ -33,6 +33,67 @@ EventKind = Literal["reserve", "release", "reload"]
 TABLE = "oms_plan_ledger_events"
 
 
+@dataclass(frozen=True, slots=True)
+class EventSql:
+    """The event table's SQL in one dialect: the schema, the read and the append.
+
+    Both ledgers keep the same table; only the sequence column's type, the parameter
+    placeholder and how the new sequence number comes back differ.
+    """
+
+    schema: tuple[str, ...]
+    select_after: str
+    insert: str
+
+
+def event_sql(*, seq_column: str, placeholder: str, returning: bool) -> EventSql:
+    """The event table's statements for a dialect.
+
+    Parameters
+    ----------
+    seq_column
+        The sequence column's type and key, e.g. ``"BIGSERIAL PRIMARY KEY"``.
+    placeholder
+        The driver's parameter placeholder (``"?"`` for sqlite3, ``"%s"`` for psycopg).
+    returning
+        Whether the insert returns the new sequence number (``RETURNING seq``).
+
+    Returns
+    -------
+    EventSql
+        The statements, parameterized (never formatted with values).
+
+    """
+    schema = (
+        f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+        seq {seq_column},
+        kind TEXT NOT NULL CHECK (kind IN ('reserve', 'release', 'reload')),
+        reservation TEXT,
+        idempotency_key TEXT,
+        payload TEXT NOT NULL,
+        created TEXT NOT NULL
+    )""",
+        # The safety net under the service's own checks: a reservation is made and released
+        # once, and an idempotency key names one reservation.
+        f"""CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_reserve
+        ON {TABLE} (reservation) WHERE kind = 'reserve'""",
+        f"""CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_release
+        ON {TABLE} (reservation) WHERE kind = 'release'""",
+        f"""CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_key
+        ON {TABLE} (idempotency_key) WHERE kind = 'reserve' AND idempotency_key IS NOT NULL""",
+    )
+    select_after = (
+        f"SELECT seq, kind, reservation, idempotency_key, payload, created FROM {TABLE} "
+        f"WHERE seq > {placeholder} ORDER BY seq"
+    )
+    values = ", ".join([placeholder] * 5)
+    insert = (
+        f"INSERT INTO {TABLE} (kind, reservation, idempotency_key, payload, created) "
+        f"VALUES ({values})" + (" RETURNING seq" if returning else "")
+    )
+    return EventSql(schema, select_after, insert)
+
+
 class LedgerError(PlanningError):
     """The ledger cannot be opened or used (bad URL, unreachable database, bad file)."""
 

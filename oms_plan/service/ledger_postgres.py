@@ -22,6 +22,7 @@ from oms_plan.service.ledger import (
     EventKind,
     LedgerError,
     dump_payload,
+    event_sql,
     iter_rows,
     redact,
 )
@@ -33,30 +34,8 @@ except ImportError:  # pragma: no cover - the service extra installs it
 
 log = logging.getLogger("oms_plan.service")
 
-_SCHEMA = (
-    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
-        seq BIGSERIAL PRIMARY KEY,
-        kind TEXT NOT NULL CHECK (kind IN ('reserve', 'release', 'reload')),
-        reservation TEXT,
-        idempotency_key TEXT,
-        payload TEXT NOT NULL,
-        created TEXT NOT NULL
-    )""",
-    f"""CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_reserve
-        ON {TABLE} (reservation) WHERE kind = 'reserve'""",
-    f"""CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_release
-        ON {TABLE} (reservation) WHERE kind = 'release'""",
-    f"""CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_key
-        ON {TABLE} (idempotency_key) WHERE kind = 'reserve' AND idempotency_key IS NOT NULL""",
-)
-_SELECT = (
-    f"SELECT seq, kind, reservation, idempotency_key, payload, created FROM {TABLE} "
-    "WHERE seq > %s ORDER BY seq"
-)
-_INSERT = (
-    f"INSERT INTO {TABLE} (kind, reservation, idempotency_key, payload, created) "
-    "VALUES (%s, %s, %s, %s, %s) RETURNING seq"
-)
+_SQL = event_sql(seq_column="BIGSERIAL PRIMARY KEY", placeholder="%s", returning=True)
+_SCHEMA, _SELECT, _INSERT = _SQL.schema, _SQL.select_after, _SQL.insert
 # One lock per (schema, table): ledgers in different schemas of one database do not wait
 # for each other.
 _LOCK = f"SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.{TABLE}'))"

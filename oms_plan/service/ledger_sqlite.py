@@ -24,40 +24,16 @@ except ImportError:  # pragma: no cover - not POSIX: SQLite's busy timeout alone
     fcntl = None  # type: ignore[assignment]
 
 from oms_plan.service.ledger import (
-    TABLE,
     Event,
     EventKind,
     LedgerError,
     dump_payload,
+    event_sql,
     iter_rows,
 )
 
-_SCHEMA = (
-    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind TEXT NOT NULL CHECK (kind IN ('reserve', 'release', 'reload')),
-        reservation TEXT,
-        idempotency_key TEXT,
-        payload TEXT NOT NULL,
-        created TEXT NOT NULL
-    )""",
-    # The safety net under the service's own checks: a reservation is made and released
-    # once, and an idempotency key names one reservation.
-    f"""CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_reserve
-        ON {TABLE} (reservation) WHERE kind = 'reserve'""",
-    f"""CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_release
-        ON {TABLE} (reservation) WHERE kind = 'release'""",
-    f"""CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_key
-        ON {TABLE} (idempotency_key) WHERE kind = 'reserve' AND idempotency_key IS NOT NULL""",
-)
-_SELECT = (
-    f"SELECT seq, kind, reservation, idempotency_key, payload, created FROM {TABLE} "
-    "WHERE seq > ? ORDER BY seq"
-)
-_INSERT = (
-    f"INSERT INTO {TABLE} (kind, reservation, idempotency_key, payload, created) "
-    "VALUES (?, ?, ?, ?, ?)"
-)
+_SQL = event_sql(seq_column="INTEGER PRIMARY KEY AUTOINCREMENT", placeholder="?", returning=False)
+_SCHEMA, _SELECT, _INSERT = _SQL.schema, _SQL.select_after, _SQL.insert
 #: How long a writer waits for another process's write lock before giving up (ms).
 BUSY_TIMEOUT_MS = 30_000
 
