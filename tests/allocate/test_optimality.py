@@ -169,11 +169,12 @@ def _one_item_blocks() -> Iterator[None]:
     The defaults group a few thousand arcs per block and merge consecutive stages under
     exact lexicographic weights; the other tests cover those.
     """
-    import oms_solvers.flow.allocate as flow_backend
+    import oms_solvers.flow.network as flow_network
+    import oms_solvers.flow.stages as flow_stages
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(flow_backend, "BLOCK_ARCS", 1)
-        mp.setattr(flow_backend, "MAX_MERGED_COST", 0)
+        mp.setattr(flow_network, "BLOCK_ARCS", 1)
+        mp.setattr(flow_stages, "MAX_MERGED_COST", 0)
         yield
 
 
