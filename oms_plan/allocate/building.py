@@ -10,7 +10,7 @@ build is described in :mod:`oms_plan.allocate.problem`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,7 +70,10 @@ class _Candidates:
 
 
 def build_problem(
-    dataset: Dataset, *, quotas: Sequence[Quota] | Mapping[str, float] | None = None
+    dataset: Dataset,
+    *,
+    quotas: Sequence[Quota] | Mapping[str, float] | None = None,
+    items: Collection[str] | None = None,
 ) -> AllocationProblem:
     """Build the allocation problem of ``dataset`` (all open order lines).
 
@@ -81,6 +84,9 @@ def build_problem(
     quotas
         Customer-group quotas: :class:`Quota` rows, or a mapping group → share (weekly,
         every item).
+    items
+        Only the lines of these items (the other lines are left out, not even as
+        ``excluded``). ``None``: every line.
 
     Returns
     -------
@@ -92,13 +98,13 @@ def build_problem(
         When a quota names an unknown customer group or item.
 
     """
-    items = dataset.items
+    item_table = dataset.items
     h = dataset.horizon_days
-    item_scale = np.where(items["integral"].to_numpy(dtype=bool), 1, FRACTION_SCALE).astype(
+    item_scale = np.where(item_table["integral"].to_numpy(dtype=bool), 1, FRACTION_SCALE).astype(
         np.int64
     )
     iv = _intervals(dataset, item_scale)
-    ln = _lines(dataset, item_scale)
+    ln = _lines(dataset, item_scale, items)
     together_orders, line_together = _together_groups(ln)
     line_whole = ln.whole | (line_together >= 0)
     cand = _candidates(dataset, ln, iv.bufs)
@@ -131,7 +137,7 @@ def build_problem(
     opt_keep = ln.has_promise[opt_line] & (opt_day + opt_transit <= ln.promised[opt_line])
     n = len(ln.rows)
     line_component = _components(
-        n, ln.item, line_together, len(items), opt_line, iv.iv_buffer[opts["iv"]]
+        n, ln.item, line_together, len(item_table), opt_line, iv.iv_buffer[opts["iv"]]
     )
     quota_rows = _quota_rows(
         quotas,
@@ -229,15 +235,24 @@ def _intervals(dataset: Dataset, item_scale: np.ndarray) -> _Intervals:
     )
 
 
-def _lines(dataset: Dataset, item_scale: np.ndarray) -> _Lines:
-    """The lines inside the horizon with a positive quantity; the others are ``excluded``."""
+def _lines(
+    dataset: Dataset, item_scale: np.ndarray, items: Collection[str] | None = None
+) -> _Lines:
+    """The lines inside the horizon with a positive quantity; the others are ``excluded``.
+
+    With ``items``, lines of other items are neither planned nor excluded.
+    """
     orders = dataset.orders
+    chosen = np.ones(len(orders), dtype=bool)
+    if items is not None:
+        chosen = orders["item"].isin(set(items)).to_numpy(dtype=bool)
     requested_all = _days(orders["requested_date"], dataset.start)
-    beyond = requested_all >= dataset.horizon_days
+    beyond = (requested_all >= dataset.horizon_days) & chosen
     excluded: list[tuple[int, str]] = [(int(r), "beyond_horizon") for r in np.flatnonzero(beyond)]
     quantity = orders["quantity"].to_numpy(dtype=float)
-    rows = np.flatnonzero(~beyond & (quantity > 0))
-    excluded += [(int(r), "zero_quantity") for r in np.flatnonzero(~beyond & (quantity <= 0))]
+    inside = chosen & (requested_all < dataset.horizon_days)
+    rows = np.flatnonzero(inside & (quantity > 0))
+    excluded += [(int(r), "zero_quantity") for r in np.flatnonzero(inside & (quantity <= 0))]
     excluded.sort()
     sub = orders.iloc[rows].reset_index(drop=True)
     line_item = sub["item"].map(dataset.item_index).to_numpy(dtype=np.int64)

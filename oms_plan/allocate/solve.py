@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 from oms_plan.allocate.building import build_problem
 from oms_plan.allocate.checker import check_allocation
@@ -20,6 +21,7 @@ from oms_plan.allocate.result import (
     StageOutcome,
     worst_status,
 )
+from oms_plan.allocate.stability import previous_quantities, stay_stage
 from oms_plan.backends import AllocationBackend, allocation_backend, greedy_allocation
 from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError, VerificationError
@@ -47,6 +49,8 @@ def allocate_stock(
     workers: int = 1,
     seed: int = 0,
     hint: AllocationResult | None = None,
+    previous: pd.DataFrame | None = None,
+    items: Collection[str] | None = None,
     verify: bool = False,
 ) -> AllocationResult:
     """Allocate stock and scheduled receipts to the open order lines of ``dataset``.
@@ -77,6 +81,16 @@ def allocate_stock(
     hint
         A previous allocation of the same dataset and quotas to start CP-SAT from (its
         flows, when they fit this problem; otherwise it is ignored and the log says so).
+    previous
+        The promises of a previous allocation (of this dataset or an earlier version of
+        it). Among the answers optimal for every stage of the policy, the one that ships
+        the most units exactly as ``previous`` did (same line, location and ship date) is
+        chosen: a last stage ``stay`` (see :mod:`oms_plan.allocate.stability`) that keeps
+        unchanged lines where they were without changing the policy's objective. It is a
+        tie-break: it counts in neither the headline objective nor the status.
+    items
+        Allocate only the lines of these items (the others are neither planned nor
+        reported), as if the dataset held only them. ``None``: every item.
     verify
         Re-check the answer with the independent checker (:func:`check_allocation`).
 
@@ -102,18 +116,29 @@ def allocate_stock(
         raise PlanningError(f"time_limit must be a positive number of seconds, got {time_limit}")
     if workers < 1:
         raise PlanningError(f"workers must be ≥ 1, got {workers}")
-    problem = build_problem(dataset, quotas=quotas)
+    problem = build_problem(dataset, quotas=quotas, items=items)
     stages = build_stages(problem, pol, protect_commitments=protect_commitments, weights=w)
-    previous = _previous_flows(problem, hint)
+    policy_stages = len(stages)
+    kept = None
+    if previous is not None:
+        kept = previous_quantities(problem, previous)
+        stay = stay_stage(problem, kept)
+        if stay is not None:
+            stages.append(stay)
+            if time_limit is not None and policy_stages:
+                # CP-SAT shares its budget evenly among the stages still to solve: one
+                # more stage gets its share on top, so the policy's stages keep theirs.
+                time_limit *= (policy_stages + 1) / policy_stages
+    warm = _previous_flows(problem, hint)
     answers = _dispatch(
-        problem, stages, pol, solver, time_limit, workers, protect_commitments, seed, previous
+        problem, stages, pol, solver, time_limit, workers, protect_commitments, seed, warm, kept
     )
     flows = np.zeros(problem.num_options, dtype=np.int64)
     for answer, _ in answers:
         flows += answer.solution
     outcomes = _merge_stages(problem, stages, answers, flows)
     runtime = time.perf_counter() - started
-    stats = _stats(answers, outcomes, runtime)
+    stats = _stats(answers, outcomes[:policy_stages], runtime, len(stages) > policy_stages)
     promises = allocation_promises(dataset, problem, flows)
     exceptions = exceptions_for(
         dataset, problem, flows, promises, protect_commitments=protect_commitments
@@ -202,8 +227,13 @@ def _dispatch(
     protect: bool,
     seed: int = 0,
     previous: np.ndarray | None = None,
+    kept: np.ndarray | None = None,
 ) -> list[tuple[AllocationOutcome, np.ndarray]]:
-    """Run the back-end(s): per component flow or CP-SAT when ``solver`` is None."""
+    """Run the back-end(s): per component flow or CP-SAT when ``solver`` is None.
+
+    ``previous`` is CP-SAT's hint; ``kept`` (what previous promises shipped per option)
+    warm-starts the flow relaxation-and-repair.
+    """
     n = problem.num_components
     if n == 0:
         if solver is not None and solver != "auto":
@@ -233,7 +263,8 @@ def _dispatch(
     repair = mip & ~exact_mip
     if repair.any():
         flow = _backend("flow", {"repair"})
-        out.append((flow.solve(problem, stages, components=repair, repair=True), repair))
+        answer = flow.solve(problem, stages, components=repair, repair=True, hint=kept)
+        out.append((answer, repair))
     mip = exact_mip
     if mip.any():
         cpsat = _backend("cpsat", _needs(problem, policy, protect, mip))
@@ -320,12 +351,21 @@ def _stats(
     answers: list[tuple[AllocationOutcome, np.ndarray]],
     outcomes: tuple[StageOutcome, ...],
     runtime: float,
+    tie_break: bool = False,
 ) -> SolverStats:
-    """Overall status; objective and bound of the first stage not proven optimal (else last)."""
+    """Overall status; objective and bound of the first stage not proven optimal (else last).
+
+    ``outcomes`` are the policy's stages. With ``tie_break`` (a ``stay`` stage was solved
+    after them), a solved answer's status is that of the policy's stages: a tie-break not
+    proven optimal leaves the answer optimal for the policy.
+    """
     if not answers:
         return SolverStats("none", SolveStatus.EMPTY, math.nan, math.nan, runtime, True)
     name = "+".join(dict.fromkeys(a.stats.solver for a, _ in answers))
     status = worst_status([a.stats.status for a, _ in answers])
+    solved = (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+    if tie_break and status in solved and outcomes:
+        status = worst_status([o.status for o in outcomes])
     headline = next(
         (o for o in outcomes if o.status is not SolveStatus.OPTIMAL),
         outcomes[-1] if outcomes else None,

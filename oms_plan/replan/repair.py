@@ -6,10 +6,14 @@ problem in the order of its previous start (operations the previous schedule did
 new orders, new steps — in the order of their earliest start), each on its previous
 workstation unit when that is still one of its alternatives, **never earlier than it was**,
 and otherwise as early as its order's previous step, its unit's previous operation plus the
-changeover, the unit's working time (calendar and downtime) and pausability allow. So:
+changeover, the unit's working time (calendar and downtime) and pausability allow. An
+operation that its previous unit can no longer start on time moves to the alternative
+workstation (a routing row of the same item and step) or unit that finishes it earliest,
+when one finishes it strictly earlier. So:
 
 * an unchanged problem gets its previous schedule back, operation for operation;
-* a machine down pushes what it must to the right, in the same sequence;
+* a machine down pushes what it must to the right, in the same sequence, or onto an
+  alternative workstation that is free sooner;
 * a new order is slotted in by its release date, and what it displaces moves right.
 
 It is a deterministic function of the problem and the previous schedule, and as fast as the
@@ -99,11 +103,11 @@ def repair_solution(problem: SchedulingProblem, schedule: pd.DataFrame) -> Solut
         s, e = wt.clock(w, alt.duration)
         return (e, s, m, u, j, w)
 
-    def best(o: int, t: int) -> _Placement | None:
+    def best(o: int, t: int, floor: int = 0) -> _Placement | None:
         found: _Placement | None = None
         for j, alt in enumerate(ops[o].alternatives):
             for u in range(problem.workstations[alt.workstation].units):
-                cand = place(o, j, u, t, 0)
+                cand = place(o, j, u, t, floor)
                 if cand is not None and (found is None or cand < found):
                     found = cand
         return found
@@ -123,6 +127,13 @@ def repair_solution(problem: SchedulingProblem, schedule: pd.DataFrame) -> Solut
         chosen = None
         if previous is not None:
             chosen = place(o, previous[0], previous[1], ready[i], previous[2])
+            if chosen is not None and chosen[1] > previous[2]:
+                # Pushed off its previous start: an alternative workstation (or another
+                # unit) that finishes strictly earlier takes it, still never earlier
+                # than it was.
+                other = best(o, ready[i], previous[2])
+                if other is not None and other[0] < chosen[0]:
+                    chosen = other
         if chosen is None:
             chosen = best(o, ready[i])
         if chosen is None:

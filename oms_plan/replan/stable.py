@@ -7,7 +7,8 @@ the inputs do not force a change (see :mod:`oms_plan.replan.previous`):
 
 1. **allocate** — per allocation group (items tied by ship-complete orders), the previous
    promises when nothing the group's allocation reads changed; the other groups allocated
-   again exactly as a plan from scratch allocates them (same parts, same budget);
+   again to the policy's optimum, choosing among equally good answers the one that ships
+   most as the previous promises did (the ``stay`` stage of :mod:`oms_plan.allocate.stability`);
 2. **MRP** — recomputed (it is cheap and deterministic), with the previous planned orders
    released inside the first ``freeze_days`` days kept as firm;
 3. **schedule** — the previous schedule when nothing the scheduler reads changed; else the
@@ -33,7 +34,6 @@ from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 from oms_plan.mrp import plan_materials
 from oms_plan.outputs import kpis_frame
-from oms_plan.replan.decompose import partition, subset
 from oms_plan.replan.kpis import worst
 from oms_plan.replan.previous import (
     INPUT_COLUMN,
@@ -179,9 +179,8 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
     # 1. allocate: groups whose inputs did not change keep their promises
     digests = group_digests(dataset, options)
     allocation_key = _overall(digests)
-    parts = raw.get("parts") or pipeline.MAX_DEFAULT_PARTS
     promises, allocation_exceptions, allocate_stats, allocation_reused = _allocate(
-        dataset, previous, digests, options, int(parts)
+        dataset, previous, digests, options
     )
     stats["allocate"] = allocate_stats
     tick("allocate", 1)
@@ -299,14 +298,14 @@ def _allocate(
     previous: Plan,
     digests: dict[str, str],
     options: pipeline.PlanOptions,
-    parts: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame, SolverStats, bool]:
     """Promises, allocation exceptions and stats; whether every group was kept.
 
     A group keeps its previous promises when every previous promise row of its items was
     made from the same inputs (the row's :data:`INPUT_COLUMN` is the group's digest). The
-    other groups are allocated as a plan from scratch allocates them: in the parts
-    :func:`oms_plan.replan.decompose.partition` makes, each with its own budget.
+    other groups are allocated again, together, with the plan's allocation options and
+    their previous promises as the tie-break (``allocate_stock(previous=...)``): the
+    policy's optimum, and among its equally good answers the one closest to the previous.
     """
     groups = allocation_groups(dataset)
     before = previous.tables["promises"]
@@ -330,31 +329,24 @@ def _allocate(
     if not changed:
         return kept_promises, kept_exceptions, _kept_stats(previous, "allocation"), True
     changed_items = {i for i, g in groups.items() if g in changed}
-    # The parts a plan from scratch would allocate (decompose.split): a changed group is
-    # allocated in the very sub-problem, with the very budget, that a fresh plan gives it,
-    # so it moves no more than a fresh plan would move it.
-    bins = partition(dataset, parts) if parts > 1 else [list(dataset.item_ids)]
-    touched = [b for b in bins if changed_items & set(b)]
-    fresh_promises, fresh_exceptions, all_stats = [], [], {}
-    for k, items in enumerate(touched):
-        part = dataset if len(bins) == 1 else subset(dataset, items, keep_idle_workstations=False)
-        allocation = allocate_stock(
-            part,
-            policy=options.policy,
-            protect_commitments=options.protect_commitments,
-            solver=options.allocation_solver,
-            time_limit=options.allocation_time_limit,
-        )
-        p, e = allocation.promises, allocation.exceptions
-        fresh_promises.append(p.loc[p["item"].astype(str).isin(changed_items)])
-        fresh_exceptions.append(e.loc[~e["item"].astype(str).isin(kept_items)])
-        all_stats[f"allocate[{k}]"] = allocation.stats
-    promises = pd.concat([kept_promises, *fresh_promises], ignore_index=True)
-    exceptions = pd.concat(
-        [kept_exceptions, *(pipeline._tagged(e, "allocate") for e in fresh_exceptions)],
-        ignore_index=True,
+    # Only the changed groups are allocated again (groups are independent), each line
+    # preferring, among the policy's optimal answers, to ship as it did before.
+    allocation = allocate_stock(
+        dataset,
+        policy=options.policy,
+        protect_commitments=options.protect_commitments,
+        solver=options.allocation_solver,
+        time_limit=options.allocation_time_limit,
+        previous=before.loc[~before_group.isin(kept)],
+        items=changed_items,
     )
-    status, gap = worst(all_stats, "allocate")
+    fresh = allocation.exceptions
+    fresh = fresh.loc[~fresh["item"].astype(str).isin(kept_items)]
+    promises = pd.concat([kept_promises, allocation.promises], ignore_index=True)
+    exceptions = pd.concat(
+        [kept_exceptions, pipeline._tagged(fresh, "allocate")], ignore_index=True
+    )
+    status, gap = worst({"allocate": allocation.stats}, "allocate")
     stats = SolverStats("allocate", SolveStatus(status), 1.0, 1.0 - min(gap, 1.0), 0.0)
     return promises, exceptions, stats, False
 

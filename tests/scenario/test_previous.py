@@ -308,3 +308,27 @@ def test_cli_plan_against_a_previous_plan(tiny_path: Path, tmp_path: Path) -> No
         app, ["plan", str(tiny_path), "--out", str(tmp_path / "d"), "--freeze-days", "3"]
     )
     assert lone.exit_code == 2 and "--previous" in lone.output
+
+
+def test_repair_moves_a_pushed_operation_to_an_alternative_workstation(tiny: Dataset) -> None:
+    # BIKE step 10 runs on ASSY-1 or ASSY-2. With ASSY-1 down for two weeks from the start
+    # of its first BIKE operation, that operation is finished sooner on ASSY-2 than after
+    # the downtime: the repair moves it there (never earlier than it was), and the result
+    # keeps every rule.
+    before = oms_plan.schedule_orders(tiny, solver="greedy", deterministic=True).to_frame()
+    on_assy1 = before.loc[before["workstation"] == "ASSY-1"].sort_values("start")
+    assert not on_assy1.empty
+    first = on_assy1.iloc[0]
+    start = pd.Timestamp(first["start"])
+    down = Scenario(tiny).machine_down(
+        "ASSY-1", start.strftime("%Y-%m-%dT%H:%M"), (start + pd.Timedelta(days=14)).isoformat()[:16]
+    )
+    problem = SchedulingProblem.from_dataset(down.dataset)
+    repaired = repair(problem, before, ("weighted_tardiness",), verify=True).to_frame()
+    moved = repaired.set_index(["order", "step"]).loc[(first["order"], first["step"])]
+    assert moved["workstation"] == "ASSY-2"
+    assert pd.Timestamp(moved["start"]) >= start
+    assert pd.Timestamp(moved["end"]) < start + pd.Timedelta(days=14)
+    # Without the downtime nothing moves: the same problem repairs to itself.
+    same = repair(SchedulingProblem.from_dataset(tiny), before, ("weighted_tardiness",))
+    pd.testing.assert_frame_equal(same.to_frame(), before)

@@ -67,8 +67,12 @@ def solve(
         Linear stages, in order (see :func:`oms_plan.allocate.policies.build_stages`).
     components
         Boolean mask over components (default: all).
-    time_limit, workers, hint, seed
+    time_limit, workers, seed
         Accepted for a uniform back-end interface; min-cost flow has no use for them.
+    hint
+        With ``repair``: a previous allocation (scaled quantity per option, possibly no
+        longer feasible) to warm-start the repair from (see :mod:`oms_solvers.flow.warm`).
+        Exact components have no use for it.
     repair
         Also solve components with side constraints, by relaxation and repair.
 
@@ -83,12 +87,12 @@ def solve(
         constraints a network flow cannot express (use ``cpsat`` or ``pulp``).
 
     """
-    del time_limit, workers, hint, seed
+    del time_limit, workers, seed
     started = time.perf_counter()
     comps = np.ones(problem.num_components, dtype=bool) if components is None else components
     _check_supported(problem, stages, comps, repair)
     if repair and (problem.component_needs_mip() & comps).any():
-        return solve_repaired(problem, stages, comps, started)
+        return solve_repaired(problem, stages, comps, started, hint)
     flows_all, outcomes = lexicographic(problem, stages, comps, None)
     return allocation_outcome(
         solver=NAME,

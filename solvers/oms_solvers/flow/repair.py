@@ -16,20 +16,36 @@ import numpy as np
 from oms_plan.allocate.policies import Stage
 from oms_plan.allocate.problem import AllocationProblem
 from oms_plan.allocate.result import AllocationOutcome, StageOutcome, allocation_outcome
+from oms_plan.allocate.stability import STAY
 from oms_plan.results import SolveStatus
 from oms_solvers.flow.stages import lexicographic
+from oms_solvers.flow.warm import pin_previous
 
 NAME = "flow-repair"
 
 
 def solve_repaired(
-    problem: AllocationProblem, stages: list[Stage], comps: np.ndarray, started: float
+    problem: AllocationProblem,
+    stages: list[Stage],
+    comps: np.ndarray,
+    started: float,
+    previous: np.ndarray | None = None,
 ) -> AllocationOutcome:
-    """Relaxation, repair of the side-constrained lines, exact re-solve of the others."""
+    """Relaxation, repair of the side-constrained lines, exact re-solve of the others.
+
+    With ``previous`` (scaled quantity per option of a previous allocation), a second,
+    warm repair pins the side-constrained lines where they were
+    (:func:`oms_solvers.flow.warm.pin_previous`); it is kept unless the cold one is
+    better for the policy's stages (the ``stay`` tie-break aside).
+    """
     relaxed, bounds = lexicographic(problem, stages, comps, None)
-    pinned, decided = pin(problem, relaxed, comps)
-    flows, _ = lexicographic(problem, stages, comps, (pinned, decided), reuse=relaxed)
-    flows = _fill_leftovers(problem, flows, comps)
+    flows = _repaired(problem, stages, comps, relaxed, pin(problem, relaxed, comps))
+    if previous is not None:
+        pinned, decided = pin_previous(problem, previous, comps)
+        _consolidate(problem, relaxed, pinned, decided)
+        warm = _repaired(problem, stages, comps, relaxed, (pinned, decided))
+        if _policy_values(stages, warm) >= _policy_values(stages, flows):
+            flows = warm
     outcomes: list[StageOutcome] = []
     proven = True
     for stage, b in zip(stages, bounds, strict=True):
@@ -50,6 +66,25 @@ def solve_repaired(
         stages=tuple(outcomes),
         status=status,
         runtime=time.perf_counter() - started,
+    )
+
+
+def _repaired(
+    problem: AllocationProblem,
+    stages: list[Stage],
+    comps: np.ndarray,
+    relaxed: np.ndarray,
+    pins: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """The lines that are not pinned re-solved exactly around the pinned ones; leftovers."""
+    flows, _ = lexicographic(problem, stages, comps, pins, reuse=relaxed)
+    return _fill_leftovers(problem, flows, comps)
+
+
+def _policy_values(stages: list[Stage], flows: np.ndarray) -> tuple[float, ...]:
+    """The policy's stage values, each to be maximized, in order (``stay`` left out)."""
+    return tuple(
+        s.value(flows) if s.sense == "max" else -s.value(flows) for s in stages if s.name != STAY
     )
 
 
