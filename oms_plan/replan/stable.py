@@ -34,6 +34,7 @@ from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 from oms_plan.mrp import plan_materials
 from oms_plan.outputs import kpis_frame
+from oms_plan.replan.decompose import partition, subset
 from oms_plan.replan.kpis import worst
 from oms_plan.replan.previous import (
     INPUT_COLUMN,
@@ -179,8 +180,9 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
     # 1. allocate: groups whose inputs did not change keep their promises
     digests = group_digests(dataset, options)
     allocation_key = _overall(digests)
+    parts = raw.get("parts") or pipeline.MAX_DEFAULT_PARTS
     promises, allocation_exceptions, allocate_stats, allocation_reused = _allocate(
-        dataset, previous, digests, options
+        dataset, previous, digests, options, int(parts)
     )
     stats["allocate"] = allocate_stats
     tick("allocate", 1)
@@ -298,6 +300,7 @@ def _allocate(
     previous: Plan,
     digests: dict[str, str],
     options: pipeline.PlanOptions,
+    parts: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame, SolverStats, bool]:
     """Promises, allocation exceptions and stats; whether every group was kept.
 
@@ -329,24 +332,32 @@ def _allocate(
     if not changed:
         return kept_promises, kept_exceptions, _kept_stats(previous, "allocation"), True
     changed_items = {i for i, g in groups.items() if g in changed}
-    # Only the changed groups are allocated again (groups are independent), each line
-    # preferring, among the policy's optimal answers, to ship as it did before.
-    allocation = allocate_stock(
-        dataset,
-        policy=options.policy,
-        protect_commitments=options.protect_commitments,
-        solver=options.allocation_solver,
-        time_limit=options.allocation_time_limit,
-        previous=before.loc[~before_group.isin(kept)],
-        items=changed_items,
-    )
-    fresh = allocation.exceptions
-    fresh = fresh.loc[~fresh["item"].astype(str).isin(kept_items)]
-    promises = pd.concat([kept_promises, allocation.promises], ignore_index=True)
+    # A changed group is allocated again in the very sub-problem a plan from scratch gives
+    # it (the part decompose.split makes: which of several equally good answers a solver
+    # returns depends on the whole problem it sees), each line preferring, among the
+    # policy's optimal answers, to ship as it did before.
+    bins = partition(dataset, parts) if parts > 1 else [list(dataset.item_ids)]
+    fresh_promises, fresh_exceptions, all_stats = [], [], {}
+    for k, items in enumerate(b for b in bins if changed_items & set(b)):
+        part = dataset if len(bins) == 1 else subset(dataset, items, keep_idle_workstations=False)
+        allocation = allocate_stock(
+            part,
+            policy=options.policy,
+            protect_commitments=options.protect_commitments,
+            solver=options.allocation_solver,
+            time_limit=options.allocation_time_limit,
+            previous=before.loc[~before_group.isin(kept)],
+        )
+        p, e = allocation.promises, allocation.exceptions
+        fresh_promises.append(p.loc[p["item"].astype(str).isin(changed_items)])
+        fresh_exceptions.append(e.loc[~e["item"].astype(str).isin(kept_items)])
+        all_stats[f"allocate[{k}]"] = allocation.stats
+    promises = pd.concat([kept_promises, *fresh_promises], ignore_index=True)
     exceptions = pd.concat(
-        [kept_exceptions, pipeline._tagged(fresh, "allocate")], ignore_index=True
+        [kept_exceptions, *(pipeline._tagged(e, "allocate") for e in fresh_exceptions)],
+        ignore_index=True,
     )
-    status, gap = worst({"allocate": allocation.stats}, "allocate")
+    status, gap = worst(all_stats, "allocate")
     stats = SolverStats("allocate", SolveStatus(status), 1.0, 1.0 - min(gap, 1.0), 0.0)
     return promises, exceptions, stats, False
 

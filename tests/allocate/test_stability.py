@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from oms_plan import PlanningError
-from oms_plan.allocate import allocate_stock
+from oms_plan import Dataset, PlanningError
+from oms_plan.allocate import allocate_stock, build_problem, build_stages
 from oms_plan.allocate.stability import STAY
+from oms_plan.backends import allocation_backend
 from oms_plan.generate import generate_dataset
 from tests.allocate.helpers import checked, line, model, shipped
+from tests.allocate.test_optimality import FAST, instances
 
 
 def _policy_values(result: object) -> list[tuple[str, float]]:
@@ -95,3 +100,22 @@ def test_previous_promises_without_their_columns_are_refused() -> None:
     line(m, "SO-1", 6, 5)
     with pytest.raises(PlanningError, match="previous promises lack column"):
         allocate_stock(m.dataset(), previous=pd.DataFrame({"order": ["SO-1"]}))
+
+
+@FAST
+@given(ds=instances(side=True), seed=st.integers(0, 2**16))
+def test_the_warm_repair_is_feasible_and_never_worse_for_the_policy(ds: Dataset, seed: int) -> None:
+    """Whatever the previous answer (here: random draws), the warm repair keeps every rule
+    and every stage of the policy at least as good as the cold repair."""
+    problem = build_problem(ds)
+    stages = build_stages(problem, "strict_priority")
+    rng = np.random.default_rng(seed)
+    previous = rng.integers(0, problem.line_qty[problem.opt_line] + 1)
+    previous[rng.random(problem.num_options) < 0.7] = 0
+    flow = allocation_backend("flow")
+    cold = flow.solve(problem, stages, repair=True)
+    warm = flow.solve(problem, stages, repair=True, hint=previous)
+    cold_values = [s.value if s.sense == "max" else -s.value for s in cold.stages]
+    warm_values = [s.value if s.sense == "max" else -s.value for s in warm.stages]
+    assert warm_values >= cold_values
+    checked(ds, allocate_stock(ds, previous=allocate_stock(ds, solver="greedy").promises))

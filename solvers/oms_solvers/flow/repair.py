@@ -19,7 +19,7 @@ from oms_plan.allocate.result import AllocationOutcome, StageOutcome, allocation
 from oms_plan.allocate.stability import STAY
 from oms_plan.results import SolveStatus
 from oms_solvers.flow.stages import lexicographic
-from oms_solvers.flow.warm import pin_previous
+from oms_solvers.flow.warm import toward_previous
 
 NAME = "flow-repair"
 
@@ -33,22 +33,29 @@ def solve_repaired(
 ) -> AllocationOutcome:
     """Relaxation, repair of the side-constrained lines, exact re-solve of the others.
 
-    With ``previous`` (scaled quantity per option of a previous allocation), a second,
-    warm repair pins the side-constrained lines where they were
-    (:func:`oms_solvers.flow.warm.pin_previous`); it is kept unless the cold one is
-    better for the policy's stages (the ``stay`` tie-break aside).
+    With ``previous`` (scaled quantity per option of a previous allocation), a warm
+    candidate moves the side-constrained lines back where they were when that is never
+    worse (:func:`oms_solvers.flow.warm.toward_previous`); it is kept when it is at least
+    as good as the cold answer for every stage, the ``stay`` tie-break last.
     """
-    relaxed, bounds = lexicographic(problem, stages, comps, None)
+    # The relaxation is the policy's alone, exactly as without a previous allocation: the
+    # tie-break then only moves what the policy leaves free.
+    policy = [s for s in stages if s.name != STAY]
+    relaxed, bounds = lexicographic(problem, policy, comps, None)
     flows = _repaired(problem, stages, comps, relaxed, pin(problem, relaxed, comps))
+    decided = _decided(problem, comps)
     if previous is not None:
-        pinned, decided = pin_previous(problem, previous, comps)
-        _consolidate(problem, relaxed, pinned, decided)
-        warm = _repaired(problem, stages, comps, relaxed, (pinned, decided))
-        if _policy_values(stages, warm) >= _policy_values(stages, flows):
-            flows = warm
+        # The warm candidate: the cold answer's side-constrained lines moved back to the
+        # previous answer where that is never worse for the policy, the other lines
+        # re-solved around them (stay stage last). It is at least as good as the cold
+        # answer by construction; the comparison keeps that true whatever the leftovers do.
+        pins = toward_previous(problem, flows, decided, previous)
+        candidate = _repaired(problem, stages, comps, relaxed, (pins, decided))
+        if _values(stages, candidate) >= _values(stages, flows):
+            flows = candidate
     outcomes: list[StageOutcome] = []
     proven = True
-    for stage, b in zip(stages, bounds, strict=True):
+    for stage, b in zip(policy, bounds, strict=True):
         value = stage.value(flows)
         # Equal to the relaxation so far: this stage's relaxed value bounds it too.
         if proven and value == b.value:
@@ -60,6 +67,12 @@ def solve_repaired(
         proven = False
         outcomes.append(StageOutcome(stage.name, stage.sense, value, bound, SolveStatus.FEASIBLE))
     status = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
+    for stage in stages:
+        if stage.name == STAY:  # a tie-break the relaxation does not bound (nor the status)
+            value = stage.value(flows)
+            outcomes.append(
+                StageOutcome(stage.name, stage.sense, value, math.inf, SolveStatus.FEASIBLE)
+            )
     return allocation_outcome(
         solver=NAME,
         flows=flows,
@@ -81,11 +94,17 @@ def _repaired(
     return _fill_leftovers(problem, flows, comps)
 
 
-def _policy_values(stages: list[Stage], flows: np.ndarray) -> tuple[float, ...]:
-    """The policy's stage values, each to be maximized, in order (``stay`` left out)."""
-    return tuple(
-        s.value(flows) if s.sense == "max" else -s.value(flows) for s in stages if s.name != STAY
-    )
+def _decided(problem: AllocationProblem, comps: np.ndarray) -> np.ndarray:
+    """The side-constrained lines of the selected components (those the repair decides)."""
+    decided = np.zeros(problem.num_lines, dtype=bool)
+    ol = problem.opt_line
+    decided[np.unique(ol[comps[problem.line_component[ol]] & problem.line_needs_mip[ol]])] = True
+    return decided
+
+
+def _values(stages: list[Stage], flows: np.ndarray) -> tuple[float, ...]:
+    """Every stage's value, each to be maximized, in order (the ``stay`` tie-break last)."""
+    return tuple(s.value(flows) if s.sense == "max" else -s.value(flows) for s in stages)
 
 
 def pin(

@@ -13,6 +13,7 @@ from ortools.graph.python import min_cost_flow
 from oms_plan.allocate.policies import Stage
 from oms_plan.allocate.problem import AllocationProblem
 from oms_plan.allocate.result import StageOutcome
+from oms_plan.allocate.stability import STAY
 from oms_plan.results import SolveStatus
 from oms_solvers.flow import network
 
@@ -58,6 +59,9 @@ def lexicographic(
         for s in stages
     ]
     raw = [s.coef[net.opt_sel].astype(np.int64) for s in stages]
+    # The stay tie-break is solved on its own, after the policy's stages: merged with them
+    # it would change their combined costs, and with them which optimal answer comes out.
+    alone = [s.name == STAY for s in stages]
     totals = [0] * len(stages)
     total = fixed.copy()
     for arcs in net.blocks():
@@ -65,7 +69,9 @@ def lexicographic(
             is_opt = (arcs >= opts.start) & (arcs < opts.stop)
             total[arcs[is_opt]] = reuse[net.opt_sel[arcs[is_opt] - opts.start]]
             continue
-        block_total, block_values = _solve_block(net, arcs, opts, cap, supply, fixed, costs, raw)
+        block_total, block_values = _solve_block(
+            net, arcs, opts, cap, supply, fixed, costs, raw, alone
+        )
         total[arcs] = block_total
         for k, v in enumerate(block_values):
             totals[k] += v
@@ -89,6 +95,7 @@ def _solve_block(
     fixed_all: np.ndarray,
     costs: list[np.ndarray],
     raw: list[np.ndarray],
+    alone: list[bool],
 ) -> tuple[np.ndarray, list[int]]:
     """Every stage on one block (node-disjoint from the others but for the sink).
 
@@ -115,7 +122,7 @@ def _solve_block(
     k = 0
     while k < len(costs):
         live = cap[opt_pos] > 0
-        group, last = _merge_group(costs, k, opt_idx, live, cap[opt_pos], opt_head, n_nodes)
+        group, last = _merge_group(costs, k, opt_idx, live, cap[opt_pos], opt_head, n_nodes, alone)
         cost = np.zeros(len(arcs), dtype=np.int64)
         cost[opt_pos] = group
         if (group[live] != 0).any():
@@ -144,8 +151,11 @@ def _merge_group(
     cap: np.ndarray,
     opt_head: np.ndarray,
     n_nodes: int,
+    alone: list[bool],
 ) -> tuple[np.ndarray, int]:
     """Option-arc costs of stages ``k … last-1`` merged into one exact objective.
+
+    A stage marked ``alone`` is never merged with another.
 
     Each stage's costs are divided by their greatest common divisor (same optima). With
     ``width_m`` a bound on how much stage ``m``'s objective can vary over the block's
@@ -160,6 +170,8 @@ def _merge_group(
     widths: list[int] = []
     best = (costs[k][opt_idx], k + 1)
     for m in range(k, len(costs)):
+        if m > k and (alone[m] or alone[k]):
+            break
         c = costs[m][opt_idx].copy()
         c[~live] = 0
         g = int(np.gcd.reduce(c)) if len(c) else 0

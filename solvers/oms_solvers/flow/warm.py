@@ -1,13 +1,13 @@
-"""A warm start for relaxation and repair: side-constrained lines pinned where they were.
+"""A warm start for relaxation and repair: side-constrained lines back where they were.
 
 The repair (:mod:`oms_solvers.flow.repair`) decides the side-constrained lines from the
 network relaxation, and a relaxation has many equally good answers: a small edit can change
 which one comes out, and with it where dozens of untouched all-or-nothing lines and
-ship-complete orders land. Given a previous allocation, :func:`pin_previous` pins each
-side-constrained line to what it shipped before, when that still is a valid answer for the
-line (its side constraints hold for its current quantity) and stock still allows it; the
-others are placed as the cold repair places them. The caller keeps whichever of the cold
-and the warm answer is better for the policy, the warm one on a tie.
+ship-complete orders land. Given a previous allocation, :func:`toward_previous` moves each
+side-constrained line of the cold answer back to what it shipped before, when that still is
+a valid answer for the line (its side constraints hold for its current quantity), is no
+worse for any stage of the policy, and fits the stock around everything else the cold
+answer ships.
 """
 
 from __future__ import annotations
@@ -15,42 +15,6 @@ from __future__ import annotations
 import numpy as np
 
 from oms_plan.allocate.problem import AllocationProblem
-
-
-def pin_previous(
-    problem: AllocationProblem, previous: np.ndarray, comps: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pinned quantities and decided lines of a warm repair (as :func:`.repair.pin` returns).
-
-    ``previous`` is the scaled quantity a previous allocation shipped per option. A
-    side-constrained line keeps it when the line's constraints hold (whole lines: their full
-    quantity in one shipment; min / max shipments; ship-complete orders: every line whole on
-    one (location, day) key) and every buffer it draws from still has the stock for all
-    such pinned draws; a buffer short of stock releases every pinned draw on it.
-    """
-    ol = problem.opt_line
-    n = problem.num_lines
-    sel = comps[problem.line_component[ol]] & problem.line_needs_mip[ol]
-    pinned = np.where(sel, np.asarray(previous, dtype=np.int64), 0)
-    decided = np.zeros(n, dtype=bool)
-    decided[np.unique(ol[sel])] = True
-    bad = ~_valid_lines(problem, pinned)
-    pinned[bad[ol]] = 0
-    # Stock: cumulative receipts minus pinned draws must stay ≥ 0 in every buffer.
-    net = problem.iv_supply.astype(np.int64).copy()
-    np.subtract.at(net, problem.opt_interval, pinned)
-    short = np.zeros(len(problem.buf_item), dtype=bool)
-    for b in np.unique(problem.iv_buffer[problem.opt_interval[pinned > 0]]):
-        ivs = np.flatnonzero(problem.iv_buffer == b)
-        short[b] = bool((np.cumsum(net[ivs]) < 0).any())
-    if short.any():
-        released = np.zeros(n, dtype=bool)
-        released[ol[(pinned > 0) & short[problem.opt_buffer]]] = True
-        # A released line of a ship-complete order releases the whole order.
-        groups = np.unique(problem.line_together[released & (problem.line_together >= 0)])
-        released |= np.isin(problem.line_together, groups) & (problem.line_together >= 0)
-        pinned[released[ol]] = 0
-    return pinned, decided
 
 
 def _valid_lines(problem: AllocationProblem, pinned: np.ndarray) -> np.ndarray:
@@ -82,3 +46,94 @@ def _valid_lines(problem: AllocationProblem, pinned: np.ndarray) -> np.ndarray:
         group_ok = ~any_got | ((whole_in == lines_in) & (keys_in == 1))
         ok[member] &= group_ok[g]
     return np.asarray(ok, dtype=bool)
+
+
+def toward_previous(
+    problem: AllocationProblem,
+    current: np.ndarray,
+    decided: np.ndarray,
+    previous: np.ndarray,
+) -> np.ndarray:
+    """Pins for the side-constrained lines: ``current`` moved back to ``previous`` where safe.
+
+    ``current`` is a complete answer (the cold repair's). Most important first (promised
+    lines, then priority, then orders row), a line — or a whole ship-complete order — whose
+    previous draws are still valid takes them instead of its current ones when that ships
+    the same quantity, no less on time, no more days late, no dearer, and fits the stock
+    *around everything else ``current`` ships*. Every line then is at least as good for
+    each stage of the policy and the rest of ``current`` stays feasible, so re-solving the
+    other lines around these pins gives an answer at least as good as ``current``.
+    Returns the pinned quantity per option (the decided lines' options only).
+    """
+    from oms_solvers.greedy.allocate import Stock
+
+    ol = problem.opt_line
+    n = problem.num_lines
+    prev = np.where(decided[ol], np.asarray(previous, dtype=np.int64), 0)
+    valid = _valid_lines(problem, prev)
+    out = np.asarray(current, dtype=np.int64).copy()
+    stock = Stock(problem, out)
+    starts = np.searchsorted(ol, np.arange(n + 1))
+    rank = problem.line_priority + np.where(problem.line_has_promise, 0, 1 << 20)
+    lines = np.flatnonzero(decided & valid)
+    lines = lines[np.lexsort((problem.line_row[lines], rank[lines]))]
+    on_time = problem.opt_on_time.astype(np.int64)
+    keep = problem.opt_keep.astype(np.int64)
+    done: set[int] = set()
+    for j in lines:
+        g = int(problem.line_together[j])
+        if g >= 0:
+            if g in done:
+                continue
+            done.add(g)
+            members = np.flatnonzero(problem.line_together == g)
+            if not valid[members].all():
+                continue
+        else:
+            members = np.array([j])
+        if not all(_no_worse(problem, out, prev, starts, int(m), on_time, keep) for m in members):
+            continue
+        opts = np.concatenate([np.arange(starts[m], starts[m + 1]) for m in members])
+        old, new = out[opts].copy(), prev[opts]
+        if (old == new).all():
+            continue
+        for a, q in zip(opts[old > 0], old[old > 0], strict=True):
+            stock.take(int(problem.opt_interval[a]), -int(q))
+        taken: list[tuple[int, int]] = []
+        for a in opts[new > 0]:
+            iv, q = int(problem.opt_interval[a]), int(prev[a])
+            if stock.available(iv) < q:
+                break
+            stock.take(iv, q)
+            taken.append((iv, q))
+        else:
+            out[opts] = new
+            continue
+        for iv, q in taken:  # stock does not allow it: the current draws stay
+            stock.take(iv, -q)
+        for a, q in zip(opts[old > 0], old[old > 0], strict=True):
+            stock.take(int(problem.opt_interval[a]), int(q))
+    return np.where(decided[ol], out, 0)
+
+
+def _no_worse(
+    problem: AllocationProblem,
+    current: np.ndarray,
+    previous: np.ndarray,
+    starts: np.ndarray,
+    line: int,
+    on_time: np.ndarray,
+    keep: np.ndarray,
+) -> bool:
+    """Whether line ``line`` shipped as ``previous`` is as good as ``current`` on every stage."""
+    sl = slice(int(starts[line]), int(starts[line + 1]))
+    old, new = current[sl], previous[sl]
+    if not new.any() or int(new.sum()) != int(old.sum()):
+        return False
+    late, cost = problem.opt_late[sl], problem.opt_cost[sl]
+    return bool(
+        np.dot(new, on_time[sl]) >= np.dot(old, on_time[sl])
+        and np.dot(new, keep[sl]) >= np.dot(old, keep[sl])
+        and np.dot(new, late) <= np.dot(old, late)
+        and np.dot(new, cost) <= np.dot(old, cost) + 1e-9
+    )
