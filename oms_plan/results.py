@@ -127,6 +127,11 @@ class CheckReport:
         """True when nothing is violated."""
         return not self.violations
 
+    def __bool__(self) -> bool:
+        # ``if report:`` could mean "valid" or "has violations" (checkers used to return
+        # lists of violations): make the reader say which.
+        raise TypeError("a CheckReport has no truth value: use report.ok or report.violations")
+
     def __str__(self) -> str:
         if self.ok:
             return "OK: no violations"

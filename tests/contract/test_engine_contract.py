@@ -148,7 +148,24 @@ def test_a_broken_schedule_is_reported() -> None:
     moved = [dataclasses.replace(op, start=first.start, end=first.end) for op in rest]
     broken = dataclasses.replace(result, operations=(first, *moved))
     report = oms_plan.check(broken, ds)
-    assert not report.ok and "breaks" in str(report)
+    # Every violation, not only the first: the steps out of order and the release broken.
+    assert not report.ok and len(report.violations) > 1
+    assert "before step ends" in str(report) and "before release" in str(report)
+
+
+def test_a_schedule_table_that_cannot_be_read_is_reported() -> None:
+    import dataclasses
+
+    ds = oms_plan.load(DATA / "tiny")
+    result = oms_plan.schedule_orders(ds, time_limit=2, workers=1)
+    report = oms_plan.check(dataclasses.replace(result, operations=result.operations[1:]), ds)
+    assert not report.ok and "is not in it" in str(report)
+
+
+def test_a_check_report_has_no_truth_value() -> None:
+    # Checkers once returned lists of violations: ``if report:`` would now read wrongly.
+    with pytest.raises(TypeError, match=r"report\.ok"):
+        bool(oms_plan.CheckReport())
 
 
 def test_the_replan_is_checked_for_coherence() -> None:
