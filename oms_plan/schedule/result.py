@@ -279,7 +279,7 @@ class ScheduleResult:
             "orders_set_aside": self.orders_set_aside,
             "operations": len(self.operations),
             "fallback": self.fallback,
-            "parts": len(self.parts),
+            "schedule_parts": len(self.parts),
         }
         if self.has_schedule:
             out.update(
