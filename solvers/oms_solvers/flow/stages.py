@@ -7,6 +7,11 @@ consecutive stages are merged into one min-cost flow under exact weights when th
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
@@ -116,14 +121,87 @@ def _solve_block(
     is_opt = (arcs >= opts.start) & (arcs < opts.stop)
     opt_pos = np.flatnonzero(is_opt)
     opt_idx = arcs[opt_pos] - opts.start
+    block = Block(tail, head, n_nodes, supply, cap, fixed, opt_pos, opt_idx)
+    return _BLOCKS.solve(block, costs, raw, alone)
+
+
+@dataclass(frozen=True, eq=False)
+class Block:
+    """One block in its own numbering: nodes ``0 … n_nodes-1``, arcs in block order."""
+
+    tail: np.ndarray
+    head: np.ndarray
+    n_nodes: int
+    supply: np.ndarray
+    cap: np.ndarray
+    fixed: np.ndarray
+    opt_pos: np.ndarray  # block positions of the option arcs
+    opt_idx: np.ndarray  # their index among the network's option arcs
+
+
+class _BlockMemo:
+    """Answers of blocks already solved in this process, by their content (least recent out).
+
+    A block's answer is a pure function of its arcs, supplies and stage costs in its own
+    numbering, so a block that a what-if leaves as the base plan had it — every item whose
+    lines and receipts did not change, in a block with the same items — is answered again
+    without a solve, and a warm re-solve reuses the cold one's blocks whose pins it kept.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._answers: OrderedDict[bytes, tuple[np.ndarray, list[int]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def solve(
+        self, block: Block, costs: list[np.ndarray], raw: list[np.ndarray], alone: list[bool]
+    ) -> tuple[np.ndarray, list[int]]:
+        """The block's answer (as :func:`_solve_block` returns it), from memory if known."""
+        digest = hashlib.blake2b(digest_size=20)
+        for array in (block.tail, block.head, block.supply, block.cap, block.fixed, block.opt_pos):
+            digest.update(np.ascontiguousarray(array, dtype=np.int64).tobytes())
+            digest.update(b"|")
+        digest.update(bytes(alone))
+        digest.update(str(MAX_MERGED_COST).encode())  # merging changes which optimum comes out
+        for cost, coef in zip(costs, raw, strict=True):
+            digest.update(np.ascontiguousarray(cost[block.opt_idx]).tobytes())
+            digest.update(np.ascontiguousarray(coef[block.opt_idx]).tobytes())
+            digest.update(b"|")
+        key = digest.digest()
+        with self._lock:
+            known = self._answers.get(key)
+            if known is not None:
+                self._answers.move_to_end(key)
+                return known[0].copy(), list(known[1])
+        answer = _solve_stages(block, costs, raw, alone)
+        with self._lock:
+            self._answers[key] = (answer[0].copy(), list(answer[1]))
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+        return answer
+
+
+#: Blocks remembered per process (a block holds about BLOCK_ARCS arcs: a few kB each).
+MEMO_BLOCKS = 2048
+_BLOCKS = _BlockMemo(MEMO_BLOCKS)
+
+
+def _solve_stages(
+    block: Block, costs: list[np.ndarray], raw: list[np.ndarray], alone: list[bool]
+) -> tuple[np.ndarray, list[int]]:
+    """Every stage on one block: the arc flows (fixed parts included) and stage values."""
+    tail, head, n_nodes = block.tail, block.head, block.n_nodes
+    supply, cap, fixed = block.supply.copy(), block.cap.copy(), block.fixed.copy()
+    opt_pos, opt_idx = block.opt_pos, block.opt_idx
     opt_head = head[opt_pos]
-    flow = np.zeros(len(arcs), dtype=np.int64)
+    n_arcs = len(tail)
+    flow = np.zeros(n_arcs, dtype=np.int64)
     values: list[int] = []
     k = 0
     while k < len(costs):
         live = cap[opt_pos] > 0
         group, last = _merge_group(costs, k, opt_idx, live, cap[opt_pos], opt_head, n_nodes, alone)
-        cost = np.zeros(len(arcs), dtype=np.int64)
+        cost = np.zeros(n_arcs, dtype=np.int64)
         cost[opt_pos] = group
         if (group[live] != 0).any():
             flow = _min_cost_flow(tail, head, n_nodes, cap, cost, supply)
