@@ -235,14 +235,14 @@ class Bounds:
             else:
                 first = self.earliest_make(item, location, alt.lead)
                 if first < horizon:
-                    made = self._most_made(item, location, alt.lead)
+                    made = self.most_made(item, location, alt.lead)
                     made[:first] = 0.0
                     out += made
         if unlimited < horizon:
             out[unlimited:] = math.inf
         return out, cut
 
-    def _most_made(self, item: str, plant: str, lead: int) -> FloatArray:
+    def most_made(self, item: str, plant: str, lead: int) -> FloatArray:
         """Per completion day, an upper bound of all make orders completing by then.
 
         Each order takes qty × per of every component (less EPS at most) by its release, so
@@ -282,6 +282,18 @@ class Bounds:
         scratch.note(reads)
         self._make[key] = (state, value, reads)
         return value
+
+    def earliest_made(self, item: str, plant: str, lead: int, quantity: float) -> int:
+        """A day before which make orders completing by then cannot make ``quantity`` in all.
+
+        No order completes before :meth:`earliest_make`, and all orders completing by a day
+        make no more than their components allow (``NEVER`` when not within the horizon).
+        """
+        first = self.earliest_make(item, plant, lead)
+        if first >= self.horizon:
+            return NEVER
+        day = int(self.most_made(item, plant, lead).searchsorted(quantity - EPS, side="left"))
+        return max(first, day) if day < self.horizon else NEVER
 
     def _compute_make(self, item: str, plant: str, lead: int) -> int:
         lot = self.net.lots[item]

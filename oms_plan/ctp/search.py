@@ -39,12 +39,36 @@ SEARCH_LIMIT = "search_limit"
 #: Attempts of one make order when its components come short.
 _ATTEMPTS = 3
 
-__all__ = ["NEVER", "SEARCH_LIMIT", "OpenDays", "Search"]
+__all__ = ["NEVER", "SEARCH_LIMIT", "Memory", "OpenDays", "Search"]
 
 #: A new-supply call: (item, location, quantity, by, chain of transfer locations).
 Call = tuple[str, str, float, int, frozenset[str]]
 #: A remembered failure: (rows read, the reason, whether it was the order's own capacity).
 Failure = tuple[Reads, str | None, bool]
+
+
+class Memory:
+    """What searches on one scratch learn and may share: bounds and failed attempts.
+
+    Failed attempts are remembered with the rows they read (:attr:`Scratch.track`): a failure
+    leaves the state as it was, and the same call on rows with the same ids fails the same way
+    (a search is a function of what it reads), with the same reason. So this is valid for any
+    search on the same scratch, whatever its budget (failures at the search limit are not
+    remembered).
+
+    Parameters
+    ----------
+    bounds
+        The lower bounds, on the scratch.
+
+    """
+
+    def __init__(self, bounds: Bounds) -> None:
+        self.bounds = bounds
+        #: (item, location, quantity, by, path) -> (rows read, fail, own capacity).
+        self.no_supply: dict[Call, Failure] = {}
+        #: (item, plant, want, completion, lead) -> (rows read, fail, own capacity).
+        self.no_order: dict[tuple[str, str, float, int, int], Failure] = {}
 
 
 class Search:
@@ -62,6 +86,9 @@ class Search:
         Work units (obtains + make-order attempts) before the search gives up.
     open_days
         A cache of open days (:mod:`oms_plan.ctp.bounds`) to share between searches.
+    memory
+        What an earlier search on the same scratch learnt (:class:`Memory`); a new one when
+        ``None``.
 
     Attributes
     ----------
@@ -80,6 +107,7 @@ class Search:
         scratch: Scratch,
         budget: int,
         open_days: OpenDays | None = None,
+        memory: Memory | None = None,
     ) -> None:
         self.net = network
         self.buffer_of = buffer_of
@@ -89,15 +117,12 @@ class Search:
         self.exhausted = False
         self.fail: str | None = None
         self.horizon = network.horizon
-        # Failed attempts, remembered with the rows they read (Scratch.track): a failure
-        # leaves the state as it was, and the same call on rows with the same ids fails the
-        # same way (the search is a function of what it reads), with the same reason.
-        # (item, location, quantity, by, path) -> (rows read, fail, own capacity)
-        self._no_supply: dict[Call, Failure] = {}
-        # (item, plant, want, completion, lead) -> (rows read, fail, own capacity)
-        self._no_order: dict[tuple[str, str, float, int, int], Failure] = {}
-        # Which attempts cannot succeed (open days shared by the searches of an engine).
-        self.bounds = Bounds(network, buffer_of, scratch, open_days)
+        if memory is None:
+            memory = Memory(Bounds(network, buffer_of, scratch, open_days))
+        self.memory = memory
+        self.bounds = memory.bounds
+        self._no_supply = memory.no_supply
+        self._no_order = memory.no_order
         # Whether the last failed make order failed for its own minutes (not a component's).
         self._own_capacity = False
 
