@@ -141,6 +141,10 @@ class CtpEngine:
         self._dates: dict[int, dt.date] = {}
         #: New supply that covers open order lines (the plan state), as public orders.
         self.committed: list[SupplyOrder] = []
+        #: Per buffer the plan state changed (components taken, new supply arriving): its
+        #: running sum of the ledger before and after the plan state.
+        self.plan_rows: dict[int, tuple[FloatArray, FloatArray]] = {}
+        self._before: dict[int, FloatArray] = {}  # while the plan state is built
         if commit_open_lines:
             self._commit_open_lines()
 
@@ -476,6 +480,8 @@ class CtpEngine:
         needs.sort()
         for _, day, b, qty in needs:
             self._cover(b, day, qty)
+        cum = ledger.cum
+        self.plan_rows = {b: (row, cum[b].copy()) for b, row in self._before.items()}
 
     def _cover(self, b: int, day: int, qty: float) -> None:
         item, loc = self.ledger.buffers[b]
@@ -494,6 +500,8 @@ class CtpEngine:
             spent += search.work
             if got > EPS:
                 takes, loads = tuple(scratch.takes), tuple(scratch.loads)
+                for changed in {b, *(leg[0] for leg in takes)} - self._before.keys():
+                    self._before[changed] = self.ledger.cum[changed].copy()
                 self.apply(takes, loads)
                 self.ledger.restore(b, when, got)  # the new supply arrives: a receipt
                 self.committed.extend(self.public_orders(tuple(scratch.orders)))
