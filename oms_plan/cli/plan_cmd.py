@@ -135,6 +135,12 @@ def register(app: typer.Typer) -> None:
                 help="Re-solves each late or short line may spend on its explanation.", min=1
             ),
         ] = None,
+        explain_total: Annotated[
+            int | None,
+            typer.Option(
+                help="Re-solves all the explanations may spend, shared among the lines.", min=1
+            ),
+        ] = None,
         fmt: FormatOption = TableFormatOption.csv,
         force: ForceOption = False,
     ) -> None:
@@ -191,6 +197,7 @@ def register(app: typer.Typer) -> None:
                         freeze_days=freeze_days,
                         explain=explain,
                         explain_resolves=explain_resolves,
+                        explain_total=explain_total,
                     )
                 except PlanningError as exc:
                     raise fail_invalid(str(exc)) from exc

@@ -17,6 +17,7 @@ one quote (``Promise.explain``); :class:`Explainer` is the engine. See docs/repl
 from oms_plan.explain.api import explain_promise
 from oms_plan.explain.engine import (
     DEFAULT_RESOLVES,
+    DEFAULT_TOTAL,
     LEVERS,
     MAX_TARGETS,
     Ask,
@@ -29,6 +30,7 @@ from oms_plan.explain.table import explanations_frame
 
 __all__ = [
     "DEFAULT_RESOLVES",
+    "DEFAULT_TOTAL",
     "LEVERS",
     "MAX_TARGETS",
     "Ask",

@@ -38,6 +38,8 @@ from oms_plan.explain.state import (
 
 #: Re-solves one line may spend over all its levers, by default.
 DEFAULT_RESOLVES = 60
+#: Re-solves a whole plan's explanations may spend, by default (shared among its lines).
+DEFAULT_TOTAL = 6_000
 #: Candidate targets tried per lever (the first ones of the supply chain).
 MAX_TARGETS = 3
 #: Levers in the order they are tried (and listed when equally good).
@@ -193,7 +195,9 @@ class Explainer:
         engine = promiser._engine
         self._ws_index = {w: k for k, w in enumerate(engine.network.workstations)} if engine else {}
 
-    def explain(self, ask: Ask, baseline: Promise | None = None) -> list[Explanation]:
+    def explain(
+        self, ask: Ask, baseline: Promise | None = None, budget: Budget | None = None
+    ) -> list[Explanation]:
         """The best counterfactual of every lever that helps, best first.
 
         Parameters
@@ -202,6 +206,9 @@ class Explainer:
             The line.
         baseline
             Its promise in the current state (re-solved when not given).
+        budget
+            The re-solves this line may spend (default: a new budget of ``resolves``); what
+            is left of it afterwards is what the line did not use.
 
         Returns
         -------
@@ -218,7 +225,8 @@ class Explainer:
             base = lateness(baseline, self._dataset.end)
             if base == 0:
                 return []
-            budget = Budget(self.resolves)
+            if budget is None:
+                budget = Budget(self.resolves)
             chain = self.chains.chain(
                 ask.item,
                 ask.quantity,

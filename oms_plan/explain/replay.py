@@ -2,10 +2,11 @@
 
 The plan is replayed with a :class:`~oms_plan.Promiser` (capable-to-promise on) over the
 dataset's stock, receipts, open manufacturing orders and capacity: lines are promised one by
-one, most important first (priority, then requested date, then their order in the dataset),
-each reserving what it gets. Just before a late or short line is reserved, the
-:class:`~oms_plan.explain.engine.Explainer` re-solves it with one lever changed at a time, so
-its counterfactuals are computed in the state the more important lines left.
+one, most important first (lines with a promised date, then priority, then requested date,
+then their order in the dataset), each reserving what it gets. Just before a late or short
+line is reserved, the :class:`~oms_plan.explain.engine.Explainer` re-solves it with one lever
+changed at a time, so its counterfactuals are computed in the state the more important lines
+left.
 """
 
 from __future__ import annotations
@@ -18,8 +19,16 @@ import pandas as pd
 
 from oms_plan.atp.promiser import Promiser
 from oms_plan.dataset import Dataset
+from oms_plan.explain.amounts import Budget
 from oms_plan.explain.chain import ChainIndex
-from oms_plan.explain.engine import DEFAULT_RESOLVES, MAX_TARGETS, Ask, Explainer, lateness
+from oms_plan.explain.engine import (
+    DEFAULT_RESOLVES,
+    DEFAULT_TOTAL,
+    MAX_TARGETS,
+    Ask,
+    Explainer,
+    lateness,
+)
 from oms_plan.explain.table import explanations_frame
 
 log = logging.getLogger("oms_plan")
@@ -39,6 +48,7 @@ def explain_plan(
     *,
     lines: Iterable[LineKey] | None = None,
     resolves: int = DEFAULT_RESOLVES,
+    total: int | None = DEFAULT_TOTAL,
     targets: int = MAX_TARGETS,
 ) -> pd.DataFrame:
     """The ``explanations`` table: counterfactuals of the late and short lines of a plan.
@@ -54,6 +64,10 @@ def explain_plan(
         lines among them).
     resolves
         Re-solves one line may spend over all its levers (the cap that bounds the work).
+    total
+        Re-solves the whole table may spend (``None``: no limit). Each line, most important
+        first, gets ``min(resolves, left // lines still to explain)`` and at least one, so
+        the work is bounded by ``total`` plus one per line, and every line gets its share.
     targets
         Candidate targets tried per lever.
 
@@ -83,12 +97,21 @@ def explain_plan(
         return explanations_frame([])
     promiser = Promiser(_replay_dataset(dataset), ctp=True)
     explainer = Explainer(promiser, resolves=resolves, targets=targets, chains=ChainIndex(dataset))
+    # As the allocation ranks them: commitments (a promised date) first, then priority.
+    committed = orders["promised_date"].notna().to_numpy()
     rank = sorted(
         range(len(orders)),
-        key=lambda k: (int(orders["priority"].iat[k]), orders["requested_date"].iat[k], k),
+        key=lambda k: (
+            not committed[k],
+            int(orders["priority"].iat[k]),
+            orders["requested_date"].iat[k],
+            k,
+        ),
     )
     stop = max(pos for pos, k in enumerate(rank) if keys[k] in wanted)
     found: dict[int, list[dict[str, Any]]] = {}
+    pending = len(wanted)
+    left = total
     unexplained = on_time = 0
     for k in rank[: stop + 1]:
         ask = _ask(orders, k)
@@ -96,10 +119,15 @@ def explain_plan(
             ask.item, ask.quantity, ask.ship_to, ask.requested_date, **ask.kwargs()
         )
         if keys[k] in wanted:
+            share = resolves if left is None else max(1, min(resolves, left // pending))
+            budget = Budget(share)
             rows = [
                 {"order": keys[k][0], "line": keys[k][1], **e.row()}
-                for e in explainer.explain(ask, quote)
+                for e in explainer.explain(ask, quote, budget)
             ]
+            pending -= 1
+            if left is not None:
+                left = max(left - (share - budget.left), 0)
             if not rows:
                 on_time += lateness(quote, dataset.end) == 0
                 unexplained += 1

@@ -167,7 +167,12 @@ class Plan:
         return explain_plan(ds, promises, lines=[key], resolves=resolves or DEFAULT_RESOLVES)
 
     def with_explanations(
-        self, dataset: Dataset, *, explain: bool = True, resolves: int | None = None
+        self,
+        dataset: Dataset,
+        *,
+        explain: bool = True,
+        resolves: int | None = None,
+        total: int | None = None,
     ) -> Plan:
         """A copy of the plan with its ``explanations`` table computed (and the dataset kept).
 
@@ -180,6 +185,9 @@ class Plan:
         resolves
             Re-solves each late or short line may spend (default
             :data:`oms_plan.explain.DEFAULT_RESOLVES`).
+        total
+            Re-solves the whole table may spend, shared among the lines (default
+            :data:`oms_plan.explain.DEFAULT_TOTAL`).
 
         Returns
         -------
@@ -188,13 +196,16 @@ class Plan:
             ``explain_seconds`` when the table is computed.
 
         """
-        from oms_plan.explain import DEFAULT_RESOLVES, explain_plan
+        from oms_plan.explain import DEFAULT_RESOLVES, DEFAULT_TOTAL, explain_plan
 
         if not explain:
             return dataclasses.replace(self, dataset=dataset)
         began = time.perf_counter()
         table = explain_plan(
-            dataset, self.tables["promises"], resolves=resolves or DEFAULT_RESOLVES
+            dataset,
+            self.tables["promises"],
+            resolves=resolves or DEFAULT_RESOLVES,
+            total=total or DEFAULT_TOTAL,
         )
         seconds = time.perf_counter() - began
         kpis = self.tables["kpis"]
