@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
@@ -23,12 +23,12 @@ import pandas as pd
 
 from oms_plan.atp.ledger import EPS, AtpLedger
 from oms_plan.atp.promiser import Promiser
-from oms_plan.atp.reservations import Reservation
 from oms_plan.atp.types import Promise
 from oms_plan.ctp.engine import CtpEngine
 from oms_plan.explain.amounts import Budget, Found, smallest_amount
 from oms_plan.explain.chain import Chain, ChainIndex, Node
 from oms_plan.explain.state import (
+    Held,
     added_minutes,
     added_units,
     moved_receipt,
@@ -174,6 +174,10 @@ class Explainer:
         Candidate targets tried per lever.
     chains
         The supply-chain index of the promiser's dataset (built when not given).
+    holders
+        ``holders(ask, buffers)``: the more important lines whose holdings the ``priority``
+        lever may give back (those holding any of ``buffers`` matter); default: the
+        promiser's reservations that name their line.
 
     """
 
@@ -184,6 +188,7 @@ class Explainer:
         resolves: int = DEFAULT_RESOLVES,
         targets: int = MAX_TARGETS,
         chains: ChainIndex | None = None,
+        holders: Callable[[Ask, set[int]], Iterable[Held]] | None = None,
     ) -> None:
         if resolves < 1 or targets < 1:
             raise ValueError(f"resolves and targets must be ≥ 1, got {resolves} and {targets}")
@@ -191,6 +196,7 @@ class Explainer:
         self.resolves = resolves
         self.targets = targets
         self.chains = chains or ChainIndex(promiser.dataset)
+        self.holders = holders or self._reservations
         self._dataset = promiser.dataset
         engine = promiser._engine
         self._ws_index = {w: k for k, w in enumerate(engine.network.workstations)} if engine else {}
@@ -388,11 +394,14 @@ class Explainer:
     def _priority(self, ask: Ask, chain: Chain) -> Iterator[_Option]:
         ledger, engine = self.promiser.ledger, self.promiser._engine
         # The line's own item where it ships from or is moved from: the stock it competes for.
-        mine = {ledger.buffer(n.item, n.location) for n in chain.nodes if n.depth == 0} - {None}
-        takers: list[tuple[float, int, Reservation, int]] = []
-        for pos, held in enumerate(self.promiser._book.held.values()):
-            p = held.promise
-            if p.order is None or p.line is None or (p.order, p.line) == (ask.order, ask.line):
+        mine = {
+            b
+            for n in chain.nodes
+            if n.depth == 0 and (b := ledger.buffer(n.item, n.location)) is not None
+        }
+        takers: list[tuple[float, int, Held, int]] = []
+        for pos, held in enumerate(self.holders(ask, mine)):
+            if (held.order, held.line) == (ask.order, ask.line):
                 continue
             took = [(day, qty) for b, day, qty in held.legs if b in mine]
             if not took:
@@ -402,11 +411,16 @@ class Explainer:
         takers.sort(key=lambda t: (-t[0], t[1]))
         for qty, _, held, day in takers[: self.targets]:
             yield _Option(
-                target=f"{held.promise.order}/{held.promise.line}",
+                target=f"{held.order}/{held.line}",
                 most=math.ceil(qty - EPS),
                 apply=partial(_released, ledger, engine, held),
                 day=day,
             )
+
+    def _reservations(self, ask: Ask, buffers: set[int]) -> list[Held]:
+        """The promiser's reservations that name their line (the default holders)."""
+        out = (Held.of(r) for r in self.promiser._book.held.values())
+        return [h for h in out if h is not None]
 
 
 # Lever changes with the amount last, for functools.partial.
@@ -427,6 +441,6 @@ def _added(ledger: AtpLedger, b: int, day: int, quantity: int) -> AbstractContex
 
 
 def _released(
-    ledger: AtpLedger, engine: CtpEngine | None, held: Reservation, _: int
+    ledger: AtpLedger, engine: CtpEngine | None, held: Held, _: int
 ) -> AbstractContextManager[None]:
     return released(ledger, engine, held)

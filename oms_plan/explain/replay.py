@@ -1,20 +1,27 @@
-"""Explanations of a plan's late and short lines, each in the state it was promised in.
+"""Explanations of a plan's late and short lines: everything else stays as planned.
 
-The plan is replayed with a :class:`~oms_plan.Promiser` (capable-to-promise on) over the
-dataset's stock, receipts, open manufacturing orders and capacity: lines are promised one by
-one, most important first (lines with a promised date, then priority, then requested date,
-then their order in the dataset), each reserving what it gets. Just before a late or short
-line is reserved, the :class:`~oms_plan.explain.engine.Explainer` re-solves it with one lever
-changed at a time, so its counterfactuals are computed in the state the more important lines
-left.
+A :class:`~oms_plan.Promiser` (capable-to-promise on) is built over the dataset's stock,
+receipts, open manufacturing orders and capacity, and every line's shipments of the plan are
+held in it (taken from stock where and when they ship). A late or short line then gives its
+own shipments back and is re-solved — its baseline —, and the
+:class:`~oms_plan.explain.engine.Explainer` re-solves it with one lever changed at a time: the
+smallest change that *alone*, with every other line keeping what the plan gave it, makes the
+line on time. The ``priority`` lever gives back what a more important line holds (lines with
+a promised date first, then priority, then requested date, then their order in the dataset,
+as the allocation ranks them).
+
+Without a plan's promises, the lines are first promised one by one in that order, each
+reserving what it gets, and that replay is what they hold.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from oms_plan.atp.promiser import Promiser
@@ -29,6 +36,7 @@ from oms_plan.explain.engine import (
     Explainer,
     lateness,
 )
+from oms_plan.explain.state import Held, released
 from oms_plan.explain.table import explanations_frame
 
 log = logging.getLogger("oms_plan")
@@ -58,10 +66,11 @@ def explain_plan(
     dataset
         The planned dataset.
     promises
-        The plan's ``promises`` table: its late and short lines are explained.
+        The plan's ``promises`` table: its late and short lines are explained, every line
+        holding what it was promised. ``None``: the lines are promised one by one (most
+        important first) and every line is explained.
     lines
-        (order, line) keys to explain instead (or, with ``promises``, the late and short
-        lines among them).
+        Explain only these (order, line) keys (among the late and short ones).
     resolves
         Re-solves one line may spend over all its levers (the cap that bounds the work).
     total
@@ -96,53 +105,112 @@ def explain_plan(
     if not wanted:
         return explanations_frame([])
     promiser = Promiser(_replay_dataset(dataset), ctp=True)
-    explainer = Explainer(promiser, resolves=resolves, targets=targets, chains=ChainIndex(dataset))
-    # As the allocation ranks them: commitments (a promised date) first, then priority.
-    committed = orders["promised_date"].notna().to_numpy()
-    rank = sorted(
-        range(len(orders)),
-        key=lambda k: (
-            not committed[k],
-            int(orders["priority"].iat[k]),
-            orders["requested_date"].iat[k],
-            k,
-        ),
+    order = _ranking(orders)
+    rank = {keys[k]: pos for pos, k in enumerate(order)}
+    asks = {keys[k]: _ask(orders, k) for k in range(len(keys))}
+    row_of = {key: k for k, key in enumerate(keys)}
+    if promises is not None:
+        holdings = _hold_plan(promiser, dataset, promises)
+    else:
+        holdings = _hold_replay(promiser, [asks[keys[k]] for k in order])
+    by_buffer: dict[int, list[tuple[int, Held]]] = {}
+    for key, held in holdings.items():
+        for b in dict.fromkeys(b for b, _, _ in held.legs):
+            by_buffer.setdefault(b, []).append((rank[key], held))
+
+    def holders(ask: Ask, buffers: set[int]) -> list[Held]:
+        mine = rank[(str(ask.order), str(ask.line))]
+        found = {r: h for b in sorted(buffers) for r, h in by_buffer.get(b, []) if r < mine}
+        return [found[r] for r in sorted(found)]
+
+    explainer = Explainer(
+        promiser, resolves=resolves, targets=targets, chains=ChainIndex(dataset), holders=holders
     )
-    stop = max(pos for pos, k in enumerate(rank) if keys[k] in wanted)
+    engine = promiser._engine
     found: dict[int, list[dict[str, Any]]] = {}
-    pending = len(wanted)
-    left = total
-    unexplained = on_time = 0
-    for k in rank[: stop + 1]:
-        ask = _ask(orders, k)
-        quote = promiser.promise(
-            ask.item, ask.quantity, ask.ship_to, ask.requested_date, **ask.kwargs()
-        )
-        if keys[k] in wanted:
-            share = resolves if left is None else max(1, min(resolves, left // pending))
-            budget = Budget(share)
-            rows = [
-                {"order": keys[k][0], "line": keys[k][1], **e.row()}
-                for e in explainer.explain(ask, quote, budget)
-            ]
-            pending -= 1
-            if left is not None:
-                left = max(left - (share - budget.left), 0)
-            if not rows:
-                on_time += lateness(quote, dataset.end) == 0
-                unexplained += 1
-            found[k] = rows
-        if quote.shipments:
-            promiser.reserve(quote)
-    if unexplained:
+    todo = sorted(wanted, key=rank.__getitem__)
+    left, on_time = total, 0
+    for pending, key in zip(range(len(todo), 0, -1), todo, strict=True):
+        ask = asks[key]
+        share = resolves if left is None else max(1, min(resolves, left // pending))
+        budget = Budget(share)
+        own = holdings.get(key)
+        with released(promiser.ledger, engine, own) if own else contextlib.nullcontext():
+            quote = promiser.promise(
+                ask.item, ask.quantity, ask.ship_to, ask.requested_date, **ask.kwargs()
+            )
+            explained = explainer.explain(ask, quote, budget)
+        if left is not None:
+            left = max(left - (share - budget.left), 0)
+        on_time += lateness(quote, dataset.end) == 0
+        found[row_of[key]] = [{"order": key[0], "line": key[1], **e.row()} for e in explained]
+    missing = sum(not rows for rows in found.values())
+    if missing:
         log.info(
-            "explanations: %d of %d lines without one (%d on time when replayed, the others "
+            "explanations: %d of %d lines without one (%d on time when re-solved, the others "
             "helped by no single lever)",
-            unexplained,
+            missing,
             len(found),
             on_time,
         )
     return explanations_frame([row for k in sorted(found) for row in found[k]])
+
+
+def _ranking(orders: pd.DataFrame) -> list[int]:
+    """Rows of ``orders``, most important first: commitments, priority, requested date."""
+    committed = orders["promised_date"].notna().to_numpy()
+    priority = orders["priority"].to_numpy(dtype=np.int64)
+    requested = orders["requested_date"].to_numpy()
+    return sorted(
+        range(len(orders)), key=lambda k: (not committed[k], priority[k], requested[k], k)
+    )
+
+
+def _hold_plan(promiser: Promiser, dataset: Dataset, promises: pd.DataFrame) -> dict[LineKey, Held]:
+    """Take every shipment of the plan from stock where and when it ships.
+
+    A shipment from a location without a row of its item takes nothing (there was no stock
+    to take there: it comes from supply the plan builds).
+    """
+    ledger = promiser.ledger
+    shipped = promises.loc[promises["location"].notna() & promises["ship_date"].notna()]
+    legs: dict[LineKey, list[tuple[int, int, float]]] = {}
+    last = dataset.horizon_days - 1
+    for o, ln, item, loc, when, qty in zip(
+        shipped["order"],
+        shipped["line"],
+        shipped["item"],
+        shipped["location"],
+        pd.to_datetime(shipped["ship_date"]),
+        shipped["quantity"],
+        strict=True,
+    ):
+        b = ledger.buffer(str(item), str(loc))
+        if b is None:
+            continue
+        day = min(max((when.date() - dataset.start).days, 0), last)
+        legs.setdefault((str(o), str(ln)), []).append((b, day, float(qty)))
+    held = {key: Held(key[0], key[1], tuple(rows)) for key, rows in legs.items()}
+    for h in held.values():
+        for b, day, qty in h.legs:
+            ledger.consume(b, day, qty)
+    return held
+
+
+def _hold_replay(promiser: Promiser, asks: Sequence[Ask]) -> dict[LineKey, Held]:
+    """Promise the lines one by one in the given order, each reserving what it gets."""
+    held: dict[LineKey, Held] = {}
+    for ask in asks:
+        quote = promiser.promise(
+            ask.item, ask.quantity, ask.ship_to, ask.requested_date, **ask.kwargs()
+        )
+        if quote.shipments:
+            rid = promiser.reserve(quote)
+            reservation = promiser.reservations[rid]
+            got = Held.of(reservation)
+            if got is not None:
+                held[(got.order, got.line)] = got
+    return held
 
 
 def _ask(orders: pd.DataFrame, k: int) -> Ask:
@@ -170,7 +238,7 @@ def _int_or_none(value: object) -> int | None:
 
 
 def _replay_dataset(dataset: Dataset) -> Dataset:
-    """The dataset to replay in: no open order lines (they are replayed as new lines).
+    """The dataset to re-solve in: no open order lines (what they hold is added after).
 
     With an (empty) stock row for every item@location a sourcing row names, so stock and
     component levers have a row to add to.

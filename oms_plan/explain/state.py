@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -71,9 +72,38 @@ def added_minutes(
         engine.free[workstation][:] = saved
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What another line holds: its ledger legs and workstation minutes, and its name.
+
+    Attributes
+    ----------
+    order, line
+        The line.
+    legs
+        ``(buffer, day, quantity)`` taken from the ATP ledger.
+    loads
+        ``(workstation, day, minutes)`` booked by its new supply.
+
+    """
+
+    order: str
+    line: str
+    legs: tuple[tuple[int, int, float], ...]
+    loads: tuple[tuple[int, int, float], ...] = ()
+
+    @classmethod
+    def of(cls, reservation: Reservation) -> Held | None:
+        """A promiser's reservation, when its promise names its order line."""
+        p = reservation.promise
+        if p.order is None or p.line is None:
+            return None
+        return cls(str(p.order), str(p.line), reservation.legs, reservation.loads)
+
+
 @contextmanager
-def released(ledger: AtpLedger, engine: CtpEngine | None, held: Reservation) -> Iterator[None]:
-    """A reservation's stock, components and minutes given back for a while."""
+def released(ledger: AtpLedger, engine: CtpEngine | None, held: Held) -> Iterator[None]:
+    """What a line holds (stock, components, minutes) given back for a while."""
     buffers = [b for b, _, _ in held.legs]
     with ledger_rows(ledger, buffers):
         for b, day, qty in reversed(held.legs):

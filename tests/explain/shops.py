@@ -89,3 +89,25 @@ def two_lines() -> Dataset:
             priority=priority,
         )
     return m.dataset()
+
+
+def crowd(lines: int = 20, stock: float = 50) -> Dataset:
+    """``lines`` lines of 10 A at W (priorities 1-3 in turn) and ``stock`` A on hand."""
+    m = _base("W", "warehouse")
+    m.add_item(item="A")
+    m.add_sourcing(item="A", location="W", method="buy", lead_days=60)
+    m.add_inventory(item="A", location="W", on_hand=stock)
+    m.add_supply(
+        supply="PO-9", kind="purchase", item="A", location="W", quantity=30, due_date=day(12)
+    )
+    for k in range(lines):
+        m.add_order_line(
+            order=f"O{k:02d}",
+            line="1",
+            item="A",
+            quantity=10,
+            requested_date=day(5 + k % 4),
+            ship_to="R",
+            priority=1 + k % 3,
+        )
+    return m.dataset()

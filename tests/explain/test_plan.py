@@ -121,3 +121,38 @@ def test_no_explain_writes_an_empty_table(tmp_path: Path) -> None:
         app, ["plan", str(DATA / "tiny"), "--out", str(tmp_path / "x"), "--explain-resolves", "0"]
     )
     assert bad.exit_code == 2
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls = [0]
+    real = oms_plan.Promiser.promise
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(oms_plan.Promiser, "promise", counted)
+    return calls
+
+
+@pytest.mark.parametrize("total", [1, 5, 40])
+def test_the_total_cap_bounds_the_whole_table(monkeypatch: pytest.MonkeyPatch, total: int) -> None:
+    ds = shops.crowd()
+    free = explain_plan(ds, total=None)
+    wanted = len(free[["order", "line"]].drop_duplicates())
+    assert wanted >= 5  # 200 wanted, 80 there by day 12
+    calls = _counting(monkeypatch)
+    capped = explain_plan(ds, total=total)
+    # One replay quote and one baseline per line, then at most total + one per line.
+    assert calls[0] <= 2 * len(ds.orders) + total + len(ds.orders)
+    # Whatever the cap cut short, a row still tells the truth about its lever.
+    assert set(capped["lever"]) <= set(LEVERS)
+    assert (capped["days_gained"] > 0).all()
+    if total >= 40:
+        assert len(capped) >= 1
+
+
+def test_the_same_plan_gives_the_same_explanations() -> None:
+    ds = shops.crowd()
+    first, second = explain_plan(ds, total=50), explain_plan(ds, total=50)
+    pd.testing.assert_frame_equal(first, second)
