@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from oms_plan.atp.promiser import Promiser
+from oms_plan.atp.types import Promise
 from oms_plan.dataset import Dataset
 from oms_plan.explain.amounts import Budget
 from oms_plan.explain.chain import ChainIndex
@@ -74,9 +75,10 @@ def explain_plan(
     resolves
         Re-solves one line may spend over all its levers (the cap that bounds the work).
     total
-        Re-solves the whole table may spend (``None``: no limit). Each line, most important
-        first, gets ``min(resolves, left // lines still to explain)`` and at least one, so
-        the work is bounded by ``total`` plus one per line, and every line gets its share.
+        Re-solves the whole table may spend (``None``: no limit), besides one baseline quote
+        per line. Each line that is late when re-solved, most important first, gets
+        ``min(resolves, left // such lines still to explain)`` and at least one, so the work
+        is bounded by ``total`` plus one per line, and every line gets its share.
     targets
         Candidate targets tried per lever.
 
@@ -127,23 +129,32 @@ def explain_plan(
         promiser, resolves=resolves, targets=targets, chains=ChainIndex(dataset), holders=holders
     )
     engine = promiser._engine
-    found: dict[int, list[dict[str, Any]]] = {}
-    todo = sorted(wanted, key=rank.__getitem__)
-    left, on_time = total, 0
-    for pending, key in zip(range(len(todo), 0, -1), todo, strict=True):
+
+    def own(key: LineKey) -> contextlib.AbstractContextManager[None]:
+        held = holdings.get(key)
+        return released(promiser.ledger, engine, held) if held else contextlib.nullcontext()
+
+    # First every line's baseline (one quote each), so the cap is shared among the lines
+    # that are really late when re-solved, most important first.
+    baselines: dict[LineKey, Promise] = {}
+    for key in sorted(wanted, key=rank.__getitem__):
         ask = asks[key]
-        share = resolves if left is None else max(1, min(resolves, left // pending))
-        budget = Budget(share)
-        own = holdings.get(key)
-        with released(promiser.ledger, engine, own) if own else contextlib.nullcontext():
-            quote = promiser.promise(
+        with own(key):
+            baselines[key] = promiser.promise(
                 ask.item, ask.quantity, ask.ship_to, ask.requested_date, **ask.kwargs()
             )
-            explained = explainer.explain(ask, quote, budget)
+    late = [key for key, quote in baselines.items() if lateness(quote, dataset.end) > 0]
+    found: dict[int, list[dict[str, Any]]] = {row_of[key]: [] for key in baselines}
+    left = total
+    for pending, key in zip(range(len(late), 0, -1), late, strict=True):
+        share = resolves if left is None else max(1, min(resolves, left // pending))
+        budget = Budget(share)
+        with own(key):
+            explained = explainer.explain(asks[key], baselines[key], budget)
         if left is not None:
             left = max(left - (share - budget.left), 0)
-        on_time += lateness(quote, dataset.end) == 0
         found[row_of[key]] = [{"order": key[0], "line": key[1], **e.row()} for e in explained]
+    on_time = len(baselines) - len(late)
     missing = sum(not rows for rows in found.values())
     if missing:
         log.info(
