@@ -55,6 +55,8 @@ def explain_plan(
     dataset: Dataset,
     promises: pd.DataFrame | None = None,
     *,
+    planned_orders: pd.DataFrame | None = None,
+    schedule: pd.DataFrame | None = None,
     lines: Iterable[LineKey] | None = None,
     resolves: int = DEFAULT_RESOLVES,
     total: int | None = DEFAULT_TOTAL,
@@ -70,6 +72,15 @@ def explain_plan(
         The plan's ``promises`` table: its late and short lines are explained, every line
         holding what it was promised. ``None``: the lines are promised one by one (most
         important first) and every line is explained.
+    planned_orders
+        The plan's ``planned_orders``: they arrive as receipts on their due dates (a make
+        order loads its workstations from release to due, as an open manufacturing order
+        does, and takes its components on its release day; a transfer takes the item at its
+        origin on its release day), so every line keeps the supply the plan builds for it.
+        Orders released before plan start are left out (they cannot happen as planned).
+    schedule
+        The plan's ``schedule``: a make order it sequences (planned or open) arrives on the
+        day its last operation ends, not on its due date.
     lines
         Explain only these (order, line) keys (among the late and short ones).
     resolves
@@ -106,7 +117,16 @@ def explain_plan(
         wanted &= asked
     if not wanted:
         return explanations_frame([])
-    promiser = Promiser(_replay_dataset(dataset), ctp=True)
+    planned = planned_orders if planned_orders is not None else pd.DataFrame()
+    if not planned.empty:
+        # An order released before plan start cannot happen as planned (MRP lists it as
+        # ``expedite``; capable-to-promise never plans one): it brings nothing here.
+        released_on = pd.to_datetime(planned["release_date"])
+        planned = planned.loc[released_on >= pd.Timestamp(dataset.start)]
+    ends = _scheduled_ends(schedule)
+    promiser = Promiser(_replay_dataset(dataset, planned, ends), ctp=True)
+    if not planned.empty:
+        _take_inputs(promiser, dataset, planned)
     order = _ranking(orders)
     rank = {keys[k]: pos for pos, k in enumerate(order)}
     asks = {keys[k]: _ask(orders, k) for k in range(len(keys))}
@@ -248,11 +268,64 @@ def _int_or_none(value: object) -> int | None:
     return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]
 
 
-def _replay_dataset(dataset: Dataset) -> Dataset:
+def _take_inputs(promiser: Promiser, dataset: Dataset, planned: pd.DataFrame) -> None:
+    """Planned make orders take their components, transfers their item at the origin."""
+    ledger, start, last = promiser.ledger, dataset.start, dataset.horizon_days - 1
+    bom: dict[str, list[tuple[str, float, object]]] = {}
+    for parent, comp, per, scrap, loc in zip(
+        dataset.bom["parent"],
+        dataset.bom["component"],
+        dataset.bom["quantity_per"],
+        dataset.bom["scrap_rate"],
+        dataset.bom["location"],
+        strict=True,
+    ):
+        bom.setdefault(str(parent), []).append((str(comp), float(per) * (1 + float(scrap)), loc))
+    for method, item, loc, origin, qty, release in zip(
+        planned["method"],
+        planned["item"],
+        planned["location"],
+        planned["from_location"],
+        planned["quantity"],
+        pd.to_datetime(planned["release_date"]),
+        strict=True,
+    ):
+        day = min(max((release.date() - start).days, 0), last)
+        takes: list[tuple[str, str, float]] = []
+        if method == "make":
+            takes = [
+                (comp, str(loc), float(qty) * per)
+                for comp, per, where in bom.get(str(item), [])
+                if pd.isna(where) or where == loc
+            ]
+        elif method == "transfer" and not pd.isna(origin):
+            takes = [(str(item), str(origin), float(qty))]
+        for what, where, amount in takes:
+            b = ledger.buffer(what, where)
+            if b is not None:
+                ledger.consume(b, day, amount)
+
+
+_SUPPLY_KIND = {"buy": "purchase", "make": "production", "transfer": "transfer"}
+
+
+def _scheduled_ends(schedule: pd.DataFrame | None) -> dict[str, pd.Timestamp]:
+    """The day each scheduled order's last operation ends."""
+    if schedule is None or schedule.empty:
+        return {}
+    ends = pd.to_datetime(schedule["end"]).dt.normalize()
+    last = ends.groupby(schedule["order"].astype(str).to_numpy()).max()
+    return {str(k): v for k, v in last.items()}
+
+
+def _replay_dataset(
+    dataset: Dataset, planned: pd.DataFrame, ends: dict[str, pd.Timestamp]
+) -> Dataset:
     """The dataset to re-solve in: no open order lines (what they hold is added after).
 
-    With an (empty) stock row for every item@location a sourcing row names, so stock and
-    component levers have a row to add to.
+    The plan's planned orders are scheduled receipts in it, and a sequenced make order is
+    due when the schedule finishes it (``ends``). With an (empty) stock row for every
+    item@location a sourcing row names, so stock and component levers have a row to add to.
     """
     inv = dataset.inventory
     have = set(zip(inv["item"], inv["location"], strict=True))
@@ -263,4 +336,22 @@ def _replay_dataset(dataset: Dataset) -> Dataset:
     if extra:
         zeros = pd.DataFrame(extra, columns=["item", "location"]).assign(on_hand=0.0)
         inventory = pd.concat([inv, zeros], ignore_index=True)
-    return dataset.replace(orders=dataset.orders.iloc[0:0], inventory=inventory)
+    supply = dataset.supply
+    if not planned.empty:
+        rows = pd.DataFrame(
+            {
+                "supply": planned["planned_order"].astype(str),
+                "kind": planned["method"].map(_SUPPLY_KIND),
+                "item": planned["item"],
+                "location": planned["location"],
+                "quantity": planned["quantity"].astype(float),
+                "due_date": pd.to_datetime(planned["due_date"]),
+                "from_location": planned["from_location"],
+                "release_date": pd.to_datetime(planned["release_date"]),
+            }
+        )
+        supply = pd.concat([supply, rows], ignore_index=True)
+    if ends:
+        finished = supply["supply"].astype(str).map(ends)
+        supply = supply.assign(due_date=finished.fillna(pd.to_datetime(supply["due_date"])))
+    return dataset.replace(orders=dataset.orders.iloc[0:0], inventory=inventory, supply=supply)

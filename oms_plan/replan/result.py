@@ -164,7 +164,14 @@ class Plan:
                 f"this plan has no explanation of {key[0]!r}/{key[1]!r}: pass dataset= "
                 "(the planned dataset) to compute it"
             )
-        return explain_plan(ds, promises, lines=[key], resolves=resolves or DEFAULT_RESOLVES)
+        return explain_plan(
+            ds,
+            promises,
+            planned_orders=self.tables["planned_orders"],
+            schedule=self.tables["schedule"],
+            lines=[key],
+            resolves=resolves or DEFAULT_RESOLVES,
+        )
 
     def with_explanations(
         self,
@@ -204,6 +211,8 @@ class Plan:
         table = explain_plan(
             dataset,
             self.tables["promises"],
+            planned_orders=self.tables["planned_orders"],
+            schedule=self.tables["schedule"],
             resolves=resolves or DEFAULT_RESOLVES,
             total=total or DEFAULT_TOTAL,
         )
