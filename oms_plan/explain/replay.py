@@ -142,8 +142,8 @@ def explain_plan(
 
     def holders(ask: Ask, buffers: set[int]) -> list[Held]:
         mine = rank[(str(ask.order), str(ask.line))]
-        found = {r: h for b in sorted(buffers) for r, h in by_buffer.get(b, []) if r < mine}
-        return [found[r] for r in sorted(found)]
+        ahead = {r: h for b in sorted(buffers) for r, h in by_buffer.get(b, []) if r < mine}
+        return [ahead[r] for r in sorted(ahead)]
 
     explainer = Explainer(
         promiser, resolves=resolves, targets=targets, chains=ChainIndex(dataset), holders=holders
