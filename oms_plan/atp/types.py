@@ -342,7 +342,7 @@ class Promise:
             SCHEMA.md's ``explanations`` columns, best lever first; empty when on time.
 
         """
-        from oms_plan.explain import explain_promise
+        from oms_plan.explain.api import explain_promise
 
         return explain_promise(promiser, self, **options)
 

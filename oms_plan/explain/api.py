@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from oms_plan.atp.promiser import Promiser
-from oms_plan.atp.types import Promise
 from oms_plan.explain.engine import DEFAULT_RESOLVES, MAX_TARGETS, Ask, Explainer
 from oms_plan.explain.table import explanations_frame
+
+if TYPE_CHECKING:  # types only: Promise.explain imports this module at run time
+    from oms_plan.atp.promiser import Promiser
+    from oms_plan.atp.types import Promise
 
 
 def explain_promise(

@@ -17,14 +17,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from oms_plan.atp.ledger import EPS, AtpLedger
-from oms_plan.atp.promiser import Promiser
-from oms_plan.atp.types import Promise
-from oms_plan.ctp.engine import CtpEngine
+from oms_plan.atp.ledger import EPS
 from oms_plan.explain.amounts import Budget, Found, smallest_amount
 from oms_plan.explain.chain import Chain, ChainIndex, Node
 from oms_plan.explain.state import (
@@ -35,6 +32,14 @@ from oms_plan.explain.state import (
     released,
     working_days,
 )
+
+# Types only: Promise.explain (oms_plan.atp) imports this module, which must not import the
+# promiser back at run time.
+if TYPE_CHECKING:
+    from oms_plan.atp.ledger import AtpLedger
+    from oms_plan.atp.promiser import Promiser
+    from oms_plan.atp.types import Promise
+    from oms_plan.ctp.engine import CtpEngine
 
 #: Re-solves one line may spend over all its levers, by default.
 DEFAULT_RESOLVES = 60

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from oms_plan.atp.ledger import AtpLedger
-from oms_plan.atp.reservations import Reservation
-from oms_plan.ctp.engine import CtpEngine
+if TYPE_CHECKING:  # types only: oms_plan.atp imports this package at run time
+    from oms_plan.atp.ledger import AtpLedger
+    from oms_plan.atp.reservations import Reservation
+    from oms_plan.ctp.engine import CtpEngine
 
 
 @contextmanager
