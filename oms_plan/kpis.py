@@ -82,7 +82,6 @@ KPI_DEFINITIONS: dict[str, str] = {
     "runtime_seconds": "wall-clock seconds of the engine",
     # -- explanations (the replan) --------------------------------------------------------
     "lines_explained": "plan: late or short lines with at least one row in explanations",
-    "explain_seconds": "plan: wall-clock seconds the explanations table took",
     # -- exceptions and stamps -----------------------------------------------------------
     "exceptions": "rows of the exceptions table",
     "exceptions_<kind>": "rows of the exceptions table of one kind",

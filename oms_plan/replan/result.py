@@ -199,8 +199,8 @@ class Plan:
         Returns
         -------
         Plan
-            A new plan; its KPIs gain ``lines_explained`` (lines with at least one row) and
-            ``explain_seconds`` when the table is computed.
+            A new plan; when the table is computed its KPIs gain ``lines_explained`` (lines
+            with at least one row), and its runtime (``runtime_seconds``) includes the table.
 
         """
         from oms_plan.explain import DEFAULT_RESOLVES, DEFAULT_TOTAL, explain_plan
@@ -220,9 +220,11 @@ class Plan:
         kpis = self.tables["kpis"]
         values = dict(zip(kpis["kpi"], kpis["value"], strict=True))
         values["lines_explained"] = int(table[["order", "line"]].drop_duplicates().shape[0])
-        values["explain_seconds"] = round(seconds, 3)
+        runtime = self.runtime + seconds
+        if "runtime_seconds" in values:  # the whole replan, its explanations included
+            values["runtime_seconds"] = round(runtime, 3)
         tables = {**self.tables, "explanations": table, "kpis": kpis_frame(values)}
-        return dataclasses.replace(self, tables=tables, dataset=dataset)
+        return dataclasses.replace(self, tables=tables, dataset=dataset, runtime=runtime)
 
     def kpi(self, name: str) -> object:
         """The value of KPI ``name`` (``KeyError`` if there is none)."""
