@@ -135,7 +135,7 @@ class ScheduleResult:
         return moment.strftime("%Y-%m-%dT%H:%M")
 
     def to_frame(self) -> pd.DataFrame:
-        """The ``schedule`` table of SCHEMA.md (ISO times)."""
+        """The ``schedule`` table of docs/outputs.md (ISO times)."""
         rows = [
             {
                 "order": op.order,
@@ -302,7 +302,7 @@ class ScheduleResult:
         return kpi_value(self.kpis, name)
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
-        """Every table: ``schedule``, ``kpis``, ``exceptions`` (SCHEMA) and more.
+        """Every table: ``schedule``, ``kpis``, ``exceptions`` (docs/outputs.md) and more.
 
         Also ``orders``, ``utilisation``, ``parts`` and ``set_aside``.
         """
