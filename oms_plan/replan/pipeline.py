@@ -28,13 +28,14 @@ from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 from oms_plan.mrp import plan_materials
 from oms_plan.outputs import kpis_frame, output_frame
+from oms_plan.replan.coherence import verify_coherent
+from oms_plan.replan.coherent import coherent_plan
 from oms_plan.replan.decompose import split
 from oms_plan.replan.kpis import schedule_parts_kpis, service_kpis, utilisation, worst
 from oms_plan.replan.result import PLAN_TABLES, Plan
-from oms_plan.replan.setaside import short_lines
 from oms_plan.results import SolverStats
 from oms_plan.schedule import schedule_orders
-from oms_plan.schedule.result import PartReport
+from oms_plan.schedule.result import PartReport, ScheduleResult
 
 log = logging.getLogger("oms_plan")
 
@@ -107,7 +108,9 @@ def plan(
         deterministic time is not wall-clock time: a limit of 3 can take several times
         as many seconds on a large shop.
     verify
-        Re-check every schedule with the independent checker.
+        Re-check every schedule with the independent checker, and the whole plan with
+        the coherent-plan rule (:func:`oms_plan.replan.coherence.coherence_problems`):
+        a violation raises :class:`~oms_plan.errors.VerificationError`.
     executor
         Where parts run; ``None`` plans in this process.
     parts
@@ -171,7 +174,10 @@ def plan(
             for stage in outcome.stages:
                 tick(stage)
             outcomes.append(outcome)
-    return _merge(dataset, outcomes, len(pieces), time.perf_counter() - began, options)
+    result = _merge(dataset, outcomes, len(pieces), time.perf_counter() - began, options)
+    if verify:
+        verify_coherent(result.tables, dataset)
+    return result
 
 
 def plan_part(
@@ -193,30 +199,34 @@ def plan_part(
         time_limit=options.allocation_time_limit,
     )
     finished("allocate")
-    materials = plan_materials(dataset)
+
+    def run_schedule(
+        planned: pd.DataFrame, pegging: pd.DataFrame
+    ) -> tuple[pd.DataFrame, dict[str, str], ScheduleResult]:
+        make = planned.loc[planned["method"] == "make"].copy()
+        make["priority"] = _planned_priorities(dataset, pegging, make)
+        result = schedule_orders(
+            dataset,
+            orders=make if not make.empty else None,
+            solver=options.schedule_solver,
+            objective=options.schedule_objective,
+            time_limit=options.schedule_time_limit,
+            seed=options.seed,
+            deterministic=True,
+            verify=options.verify,
+        )
+        aside = {a.order: a.workstation for a in result.set_aside}
+        return result.to_frames()["schedule"], aside, result
+
+    agreed = coherent_plan(dataset, allocation.promises, plan_materials, run_schedule)
+    materials, schedule = agreed.materials, agreed.schedule
     finished("mrp")
-    planned = materials.planned_orders
-    make = planned.loc[planned["method"] == "make"].copy()
-    make["priority"] = _planned_priorities(dataset, materials.pegging, make)
-    schedule = schedule_orders(
-        dataset,
-        orders=make if not make.empty else None,
-        solver=options.schedule_solver,
-        objective=options.schedule_objective,
-        time_limit=options.schedule_time_limit,
-        seed=options.seed,
-        deterministic=True,
-        verify=options.verify,
-    )
     finished("schedule")
     schedule_frames = schedule.to_frames()
-    # Degrade, never collapse: what a set-aside order would have delivered is short.
-    aside = {a.order: a.workstation for a in schedule.set_aside}
-    promises = short_lines(allocation.promises, materials.pegging, aside)
     tables = {
-        "promises": promises,
-        "planned_orders": planned,
-        "pegging": materials.pegging,
+        "promises": agreed.promises,
+        "planned_orders": agreed.planned_orders,
+        "pegging": agreed.pegging,
         "schedule": schedule_frames["schedule"],
         "projection": materials.projection,
         "exceptions": pd.concat(
