@@ -34,6 +34,7 @@ import pandas as pd
 from oms_plan.dataset import Dataset
 from oms_plan.mrp.result import MrpResult
 from oms_plan.outputs import output_frame
+from oms_plan.replan.projection import plan_projection
 from oms_plan.replan.readiness import supplier_readiness
 from oms_plan.replan.shipments import LineRules, Piece, Promised, promise_lines
 from oms_plan.replan.supplypeg import AllocatedSupply, match_allocation, residual_dataset
@@ -58,6 +59,7 @@ class CoherentPlan(Generic[R]):
     promises: pd.DataFrame
     planned_orders: pd.DataFrame
     pegging: pd.DataFrame
+    projection: pd.DataFrame
     materials: MrpResult
     schedule_table: pd.DataFrame
     schedule: R
@@ -122,10 +124,14 @@ def coherent_plan(
             cut_reason.setdefault(k, _reason_of(promised, rules, k))
         cut = cut + promised.cut
     pegging = _pegging(materials.pegging, promised, rules, materials.planned_orders)
+    projection = plan_projection(
+        dataset, materials.projection, _moves(pieces, rules, dataset.horizon_days)
+    )
     return CoherentPlan(
         promises=promised.promises,
         planned_orders=materials.planned_orders,
         pegging=pegging,
+        projection=projection,
         materials=materials,
         schedule_table=table,
         schedule=schedule,
@@ -173,16 +179,17 @@ def _pieces(
     """Each line's quantity as pieces: allocated, pegged by MRP, cut, uncovered."""
     pieces: dict[int, list[Piece]] = {}
     pegs = allocated.pegs
-    for row, supplier, location, qty, day, binding in zip(
+    for row, supplier, location, qty, day, binding, since in zip(
         pegs["row"].tolist(),
         pegs["supplier"].tolist(),
         pegs["location"].tolist(),
         pegs["quantity"].tolist(),
         pegs["ship_day"].tolist(),
         pegs["binding"].tolist(),
+        pegs["supply_day"].tolist(),
         strict=True,
     ):
-        piece = Piece(supplier, location, qty, int(day), False, binding=binding)
+        piece = Piece(supplier, location, qty, int(day), False, binding=binding, since=since)
         pieces.setdefault(row, []).append(piece)
     covered = np.zeros(len(rules.order))
     if not pegging.empty:
@@ -209,6 +216,17 @@ def _pieces(
         piece = Piece(None, None, float(cut[row]), 0, False, reason=cut_reason.get(row, ""))
         pieces.setdefault(row, []).append(piece)
     return pieces
+
+
+def _moves(pieces: dict[int, list[Piece]], rules: LineRules, horizon: int) -> pd.DataFrame:
+    """The allocated pieces as stock held from their supplier's due day until they ship."""
+    rows = [
+        (rules.item[row], p.location, p.quantity, p.since, p.ship if p.ok else horizon)
+        for row, items in pieces.items()
+        for p in items
+        if p.since >= 0
+    ]
+    return pd.DataFrame(rows, columns=["item", "location", "quantity", "since", "until"])
 
 
 def _label(value: object) -> str:

@@ -30,6 +30,7 @@ from oms_plan.mrp import plan_materials
 from oms_plan.outputs import kpis_frame, output_frame
 from oms_plan.replan.coherence import verify_coherent
 from oms_plan.replan.coherent import coherent_plan
+from oms_plan.replan.commitments import broken_commitments
 from oms_plan.replan.decompose import split
 from oms_plan.replan.kpis import schedule_parts_kpis, service_kpis, utilisation, worst
 from oms_plan.replan.result import PLAN_TABLES, Plan
@@ -228,10 +229,11 @@ def plan_part(
         "planned_orders": agreed.planned_orders,
         "pegging": agreed.pegging,
         "schedule": schedule_frames["schedule"],
-        "projection": materials.projection,
+        "projection": agreed.projection,
         "exceptions": pd.concat(
             [
-                _tagged(allocation.exceptions, "allocate"),
+                _tagged(_without_broken(allocation.exceptions), "allocate"),
+                _tagged(broken_commitments(dataset, agreed.promises), "allocate"),
                 _tagged(materials.exceptions, "mrp"),
                 _tagged(schedule_frames["exceptions"], "schedule"),
             ],
@@ -247,6 +249,11 @@ def plan_part(
         set_aside=len(schedule.set_aside),
         fallback=schedule.fallback,
     )
+
+
+def _without_broken(exceptions: pd.DataFrame) -> pd.DataFrame:
+    """The allocation's exceptions but its ``broken_commitment`` ones (the plan's replace them)."""
+    return exceptions.loc[exceptions["kind"] != "broken_commitment"]
 
 
 def _tagged(frame: pd.DataFrame, source: str) -> pd.DataFrame:

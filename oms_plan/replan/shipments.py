@@ -46,6 +46,8 @@ class Piece:
     reason: str = ""
     #: What set the date when the supply is ready in time (the allocation's own binding).
     binding: str = ""
+    #: For a piece the allocation drew: the day its supplier is due (else -1).
+    since: int = -1
 
 
 @dataclass(frozen=True)

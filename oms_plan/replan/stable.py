@@ -37,6 +37,7 @@ from oms_plan.mrp.result import MrpResult
 from oms_plan.outputs import kpis_frame
 from oms_plan.replan.coherence import verify_coherent
 from oms_plan.replan.coherent import coherent_plan
+from oms_plan.replan.commitments import broken_commitments
 from oms_plan.replan.decompose import partition, subset
 from oms_plan.replan.kpis import worst
 from oms_plan.replan.previous import (
@@ -266,10 +267,11 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
         "planned_orders": agreed.planned_orders,
         "pegging": agreed.pegging,
         "schedule": schedule_table,
-        "projection": materials.projection,
+        "projection": agreed.projection,
         "exceptions": pd.concat(
             [
-                allocation_exceptions,
+                pipeline._without_broken(allocation_exceptions),
+                pipeline._tagged(broken_commitments(dataset, agreed.promises), "allocate"),
                 materials.exceptions,
                 schedule_exceptions,
             ],
