@@ -75,6 +75,9 @@ class PartOutcome:
     schedule_parts: tuple[PartReport, ...] = ()
     set_aside: int = 0
     fallback: bool = False
+    #: Rounds of MRP and scheduling until the promises agreed (see replan.coherent).
+    rounds: int = 1
+    settled: bool = True
 
 
 def plan(
@@ -248,6 +251,8 @@ def plan_part(
         schedule_parts=schedule.parts,
         set_aside=len(schedule.set_aside),
         fallback=schedule.fallback,
+        rounds=agreed.rounds,
+        settled=agreed.settled,
     )
 
 
@@ -382,6 +387,8 @@ def _kpis(
     kpis.update(schedule_parts_kpis([o.schedule_parts for o in outcomes], objective))
     kpis["schedule_orders_set_aside"] = sum(o.set_aside for o in outcomes)
     kpis["schedule_fallback"] = any(o.fallback for o in outcomes)
+    kpis["plan_rounds"] = max((o.rounds for o in outcomes), default=1)
+    kpis["plan_settled"] = all(o.settled for o in outcomes)
     exceptions = tables["exceptions"]
     kpis["exceptions"] = len(exceptions)
     for kind, count in exceptions["kind"].value_counts().sort_index().items():

@@ -261,8 +261,8 @@ def _merge_groups(
     """Shipments (location, day, quantity, binding) within max_shipments and min_shipment.
 
     A shipment that is one too many or too small joins the next one at its location (it
-    ships later, when its supply is long ready); ``None`` when even one shipment of
-    everything stays below min_shipment.
+    ships later, when its supply is long ready); ``None`` when a shipment stays below
+    min_shipment with no other shipment from its location to join.
     """
     if not shipped:
         return []
@@ -279,24 +279,28 @@ def _merge_groups(
     total = sum(g[2] for g in groups)
     least = min(float(rules.min_ship[row]), total)
     most = int(rules.max_ships[row])
-    while len(groups) > 1:
-        small = [k for k, g in enumerate(groups) if g[2] < least - _TOL]
-        if most > 0 and len(groups) > most:
-            k = 0
-        elif small:
-            k = small[0]
-        else:
-            break
-        # Merge shipment k into the next one from its location (else the one before it).
+
+    def partner(k: int) -> tuple[int, int] | None:
+        # Shipment k joins the next one from its location (else the one before it).
         same = [j for j, g in enumerate(groups) if g[0] == groups[k][0] and j != k]
         later = [j for j in same if j > k]
-        if not same:
+        if later:
+            return k, later[0]
+        return (same[-1], k) if same else None
+
+    while len(groups) > 1:
+        if most > 0 and len(groups) > most:
+            candidates = list(range(len(groups)))
+        else:
+            candidates = [k for k, g in enumerate(groups) if g[2] < least - _TOL]
+        pair = next((p for p in map(partner, candidates) if p is not None), None)
+        if pair is None:
             break
-        a, b = (k, later[0]) if later else (same[-1], k)
+        a, b = pair
         loc, day, _, reason = groups[b]
         groups[b] = (loc, day, groups[a][2] + groups[b][2], reason)
         del groups[a]
-    if groups and groups[0][2] < least - _TOL:
+    if any(g[2] < least - _TOL for g in groups):
         return None
     return groups
 

@@ -286,6 +286,8 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
         schedule_parts=() if schedule is None else schedule.parts,
         set_aside=0 if schedule is None else len(schedule.set_aside),
         fallback=False if schedule is None else schedule.fallback,
+        rounds=agreed.rounds,
+        settled=agreed.settled,
     )
     result = pipeline._merge(dataset, [outcome], 1, time.perf_counter() - began, options)
     result = _with_inputs(result, dataset, digests)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import oms_plan
 from oms_plan import Dataset, Model
@@ -14,6 +18,7 @@ from oms_plan.generate import generate_dataset
 from oms_plan.outputs import output_frame
 from oms_plan.replan import plan
 from oms_plan.replan.coherence import coherence_problems, verify_coherent
+from oms_plan.replan.shipments import Piece, _merge_groups
 
 QUICK = {"schedule_time_limit": 0.5, "allocation_time_limit": 1.0}
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -145,3 +150,36 @@ def test_verify_raises_on_an_incoherent_plan() -> None:
     tables = {**result.tables, "promises": output_frame("promises", promises)}
     with pytest.raises(VerificationError, match="not coherent"):
         verify_coherent(tables, ds)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ships=st.lists(
+        st.tuples(st.integers(0, 20), st.integers(1, 30), st.sampled_from(["A", "B"])),
+        min_size=1,
+        max_size=8,
+    ),
+    least=st.integers(0, 40),
+    most=st.integers(0, 4),
+)
+def test_merged_shipments_keep_quantity_and_never_ship_before_their_supply(
+    ships: list[tuple[int, int, str]], least: int, most: int
+) -> None:
+    pieces = [Piece("stock", loc, float(q), 0, False, ship=day, ok=True) for day, q, loc in ships]
+    rules = SimpleNamespace(min_ship=np.array([float(least)]), max_ships=np.array([most]))
+    groups = _merge_groups(pieces, rules, 0)  # type: ignore[arg-type]
+    total = sum(q for _, q, _ in ships)
+    if groups is None:
+        # Only when even everything together stays below min_shipment.
+        assert least > 0
+        return
+    assert sum(g[2] for g in groups) == total
+    for loc in {loc for _, _, loc in ships}:
+        mine = [g for g in groups if g[0] == loc]
+        first = min(day for day, _, ship_loc in ships if ship_loc == loc)
+        # A shipment ships no earlier than the earliest piece it holds.
+        assert all(g[1] >= first for g in mine)
+        assert max(g[1] for g in mine) == max(d for d, _, sl in ships if sl == loc)
+    locations = len({loc for _, _, loc in ships})
+    if most > 0:
+        assert len(groups) <= max(most, locations)
