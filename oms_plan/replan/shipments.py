@@ -159,8 +159,13 @@ def promise_lines(
                     p.ok, p.reason = False, why
         else:
             day = max(p.ship for p in all_pieces)
+            # Shipping together may take a line past its own lateness limit: none ships.
+            beyond = [r for r in rows if not _within(rules, r, day, pieces[r], horizon)]
+            why = max(all_pieces, key=lambda p: p.ship).reason
             for p in all_pieces:
                 p.ship = day
+                if beyond:
+                    p.ok, p.reason = False, why
     out: list[dict[str, object]] = []
     pegs: list[dict[str, object]] = []
     cut = np.zeros(n)
@@ -177,8 +182,13 @@ def promise_lines(
         shipped = [p for p in items if p.ok]
         if whole and shipped:
             day = max(p.ship for p in shipped)
+            ok = _within(rules, row, day, shipped, horizon)
+            why = max(shipped, key=lambda p: p.ship).reason
             for p in shipped:
                 p.ship = day
+                if not ok:
+                    p.ok, p.reason = False, why
+            shipped = [p for p in shipped if p.ok]
         groups = _merge_groups(shipped, rules, row)
         if groups is None:  # below min_shipment even together: nothing ships
             for p in shipped:
@@ -221,6 +231,20 @@ def promise_lines(
     if not promises.empty:
         promises["days_late"] = promises["days_late"].astype("Int64")
     return Promised(promises, pd.DataFrame(pegs), cut, unserved)
+
+
+def _within(rules: LineRules, row: int, day: int, items: list[Piece], horizon: int) -> bool:
+    """Whether every piece of line ``row`` may ship on ``day`` (horizon and lateness)."""
+    limit = int(rules.max_late[row])
+    if day >= horizon:
+        return False
+    if limit < 0:
+        return True
+    for p in items:
+        transit = rules.lanes.get((str(p.location), rules.ship_to[row]), 0)
+        if day + transit - int(rules.requested[row]) > limit:
+            return False
+    return True
 
 
 def _total(pieces: Mapping[int, list[Piece]], row: int) -> float:
