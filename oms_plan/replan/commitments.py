@@ -35,10 +35,26 @@ def broken_commitments(dataset: Dataset, promises: pd.DataFrame) -> pd.DataFrame
     committed = orders.loc[orders["promised_date"].notna()]
     if committed.empty or promises.empty:
         return output_frame("exceptions", [])
+    key = committed["order"].astype(str) + "\x1f" + committed["line"].astype(str)
+    promised_of = dict(zip(key, pd.to_datetime(committed["promised_date"]), strict=True))
     rows = promises.assign(
         _key=promises["order"].astype(str) + "\x1f" + promises["line"].astype(str)
     )
-    by_line = {key: part for key, part in rows.groupby("_key", sort=False)}
+    rows = rows.loc[rows["_key"].isin(promised_of)]
+    if rows.empty:
+        return output_frame("exceptions", [])
+    promised_at = rows["_key"].map(promised_of)
+    on_time = (rows["status"].astype(str) != "short") & (
+        pd.to_datetime(rows["delivery_date"]) <= promised_at
+    )
+    kept_of = rows["quantity"].where(on_time, 0.0).groupby(rows["_key"], sort=False).sum()
+    listed = set(rows["_key"])
+    broken = {
+        k
+        for k, q in zip(key, committed["quantity"].to_numpy(dtype=float), strict=True)
+        if k in listed and float(kept_of.get(k, 0.0)) < q - 1e-6
+    }
+    by_line = {k: part for k, part in rows.loc[rows["_key"].isin(broken)].groupby("_key")}
     out: list[ExceptionRow] = []
     for order, line, item, qty, promised in zip(
         committed["order"].astype(str),
@@ -54,8 +70,6 @@ def broken_commitments(dataset: Dataset, promises: pd.DataFrame) -> pd.DataFrame
         shipped = part.loc[part["status"].astype(str) != "short"]
         delivery = pd.to_datetime(shipped["delivery_date"])
         kept = float(shipped.loc[(delivery <= promised).to_numpy(), "quantity"].sum())
-        if kept >= qty - 1e-6:
-            continue
         # Short rows and deliveries after the promise (a short row has no date: NaT).
         late = part.loc[
             (part["status"].astype(str) == "short")

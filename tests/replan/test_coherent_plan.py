@@ -183,3 +183,13 @@ def test_merged_shipments_keep_quantity_and_never_ship_before_their_supply(
     locations = len({loc for _, _, loc in ships})
     if most > 0:
         assert len(groups) <= max(most, locations)
+
+
+def test_a_commitment_the_schedule_breaks_is_reported_with_its_reason() -> None:
+    ds = _shop()
+    ds = ds.replace(orders=ds.orders.assign(promised_date=pd.Timestamp("2026-03-08")))
+    result = plan(ds, **QUICK)
+    broken = result.exceptions.loc[result.exceptions["kind"] == "broken_commitment"]
+    assert list(broken["order"]) == ["SO"]
+    assert "10 of 10 not delivered by then" in broken["message"].iat[0]
+    assert "capacity:W" in broken["message"].iat[0]
