@@ -217,7 +217,7 @@ def plan_part(
         if searched:
             # Later rounds only take orders away: repair the last schedule (same sequences,
             # nothing earlier) rather than search again — fast, and no line moves for nothing.
-            result = _repaired(dataset, make, last[0], options)
+            result = _repaired(dataset, make, _carried(make, last[0]), options)
         if result is None:
             result = schedule_orders(
                 dataset,
@@ -231,7 +231,7 @@ def plan_part(
             )
             searched.append(result)
         table = result.to_frames()["schedule"]
-        last[:] = [table]
+        last[:] = [table.assign(_key=table["order"].map(_order_keys(make)))]
         aside = {a.order: a.workstation for a in result.set_aside}
         return table, aside, result
 
@@ -270,6 +270,44 @@ def plan_part(
         fallback=schedule.fallback,
         rounds=agreed.rounds,
         settled=agreed.settled,
+    )
+
+
+def _order_keys(make: pd.DataFrame) -> dict[str, tuple[str, str, str, str]]:
+    """Planned make order id → what identifies it across rounds but its quantity."""
+    return {
+        str(pid): (str(item), str(loc), str(release), str(due))
+        for pid, item, loc, release, due in zip(
+            make["planned_order"],
+            make["item"],
+            make["location"],
+            make["release_date"],
+            make["due_date"],
+            strict=True,
+        )
+    }
+
+
+def _carried(make: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """The last round's schedule with its planned orders named as this round's.
+
+    MRP numbers planned orders per buffer, so cutting one quantity renames the later ones;
+    an order with the same item, location, release and due date (its quantity may have
+    shrunk) keeps its place in the schedule under its new name.
+    """
+    by_key: dict[tuple[str, str, str, str], list[str]] = {}
+    for pid, key in _order_keys(make).items():
+        by_key.setdefault(key, []).append(pid)
+    names: dict[str, str] = {}
+    for old, key in dict(zip(before["order"].astype(str), before["_key"], strict=True)).items():
+        if isinstance(key, tuple) and by_key.get(key):
+            names[old] = by_key[key].pop(0)
+    # A planned order of the last round with no counterpart was cut: it leaves the schedule.
+    planned_before = before["_key"].map(lambda k: isinstance(k, tuple))
+    kept = ~planned_before | before["order"].astype(str).isin(names)
+    out = before.loc[kept]
+    return out.assign(order=out["order"].astype(str).map(lambda o: names.get(o, o))).drop(
+        columns="_key"
     )
 
 
