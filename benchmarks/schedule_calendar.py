@@ -53,7 +53,7 @@ from oms_plan.schedule.checker import check_schedule  # noqa: E402
 from oms_plan.schedule.decomposed import solve_in_parts  # noqa: E402
 from oms_plan.schedule.options import ScheduleOptions  # noqa: E402
 from oms_plan.schedule.parts import restrict, workstation_groups  # noqa: E402
-from oms_plan.schedule.result import objective_values  # noqa: E402
+from oms_plan.schedule.solution import objective_values  # noqa: E402
 
 #: The commit whose back-end is "old" (before the calendar work of issue 13).
 OLD_COMMIT = "727ae98"
@@ -126,7 +126,7 @@ def run_parts(problem: SchedulingProblem, backend: Any, limit: float) -> Row:
     began = time.perf_counter()
     out = solve_in_parts(problem, backend, options)
     seconds = time.perf_counter() - began
-    broken = check_schedule(problem, out.solution)
+    broken = check_schedule(problem, out.solution).violations
     if broken:
         raise SystemExit(f"{getattr(backend, '__name__', backend)}: invalid schedule: {broken[0]}")
     return Row(out.stats.objective, out.stats.bound, seconds)

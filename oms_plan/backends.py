@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from oms_plan.allocate.result import AllocationOutcome
     from oms_plan.schedule.options import ScheduleOptions, ScheduleOutcome
     from oms_plan.schedule.problem import SchedulingProblem
-    from oms_plan.schedule.result import Solution
+    from oms_plan.schedule.solution import Solution
 
 #: The problem kinds a back-end can solve.
 ProblemKind = Literal["allocate", "schedule"]

@@ -21,7 +21,7 @@ from oms_plan.writing import TableFormat, frame_to_records, write_tables
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A validated, immutable planning dataset (SCHEMA.md), with defaults applied.
+    """A validated, immutable planning dataset (docs/dataset.md), with defaults applied.
 
     Build one with :func:`oms_plan.load` or :class:`oms_plan.Model`; never construct it
     directly from unchecked frames. Tables are typed DataFrames in contract column order

@@ -16,7 +16,7 @@ class Issue:
     Attributes
     ----------
     table
-        Table name as in SCHEMA.md (``"orders"``), or ``"dataset.toml"``.
+        Table name as in docs/dataset.md (``"orders"``), or ``"dataset.toml"``.
     row
         1-based data row (1 = first row after the header); ``None`` for a table-level issue.
     column

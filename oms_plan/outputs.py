@@ -1,4 +1,4 @@
-"""Plan-output tables of SCHEMA.md: their columns, and helpers every engine shares."""
+"""Plan-output tables (docs/outputs.md): their columns, and helpers every engine shares."""
 
 from __future__ import annotations
 

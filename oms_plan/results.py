@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
@@ -27,6 +27,34 @@ class SolveStatus(StrEnum):
     INFEASIBLE = "infeasible"
     NO_SOLUTION = "no_solution"  # time limit reached before any solution was found
     EMPTY = "empty"  # nothing to solve
+
+
+#: Worst first: the rank of each status when several solves make one answer.
+_STATUS_RANK = {
+    SolveStatus.INFEASIBLE: 0,
+    SolveStatus.NO_SOLUTION: 1,
+    SolveStatus.FEASIBLE: 2,
+    SolveStatus.OPTIMAL: 3,
+    SolveStatus.EMPTY: 4,
+}
+
+
+def worst_status(statuses: Iterable[SolveStatus]) -> SolveStatus:
+    """The status of an answer made of several solves: the worst of theirs.
+
+    Parameters
+    ----------
+    statuses
+        The solves' statuses.
+
+    Returns
+    -------
+    SolveStatus
+        ``infeasible`` before ``no_solution`` before ``feasible`` before ``optimal`` before
+        ``empty``; ``empty`` when there is no solve.
+
+    """
+    return min(statuses, key=_STATUS_RANK.__getitem__, default=SolveStatus.EMPTY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +154,11 @@ class CheckReport:
     def ok(self) -> bool:
         """True when nothing is violated."""
         return not self.violations
+
+    def __bool__(self) -> bool:
+        # ``if report:`` could mean "valid" or "has violations" (checkers used to return
+        # lists of violations): make the reader say which.
+        raise TypeError("a CheckReport has no truth value: use report.ok or report.violations")
 
     def __str__(self) -> str:
         if self.ok:

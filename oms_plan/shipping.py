@@ -1,4 +1,4 @@
-"""Where and when each open order line ships, by the rule of SCHEMA.md (orders table).
+"""Where and when each open order line ships, by the rule of docs/dataset.md (orders table).
 
 A line ships from its ``location`` when given, else from the location that has the item
 (an inventory, supply or sourcing row) and a lane to the line's region with the least
@@ -47,7 +47,7 @@ def item_locations(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def resolve_shipping(
     tables: dict[str, pd.DataFrame], start: dt.date
 ) -> tuple[pd.DataFrame, list[Issue]]:
-    """Apply the ship-from rule of SCHEMA.md to every order line.
+    """Apply the ship-from rule of docs/dataset.md to every order line.
 
     Parameters
     ----------

@@ -22,7 +22,7 @@ from oms_plan.replan.result import Plan
 from oms_plan.results import CheckReport
 from oms_plan.schedule.problem import SchedulingProblem
 from oms_plan.schedule.result import ScheduleResult
-from oms_plan.schedule.solve import solution_from_frame
+from oms_plan.schedule.table import check_schedule_table
 
 
 def check(
@@ -58,9 +58,7 @@ def check(
     if isinstance(result, ScheduleResult):
         if not result.has_schedule:
             return CheckReport()
-        problem = SchedulingProblem.from_dataset(dataset)
-        _, why = solution_from_frame(problem, result.to_frame())
-        return CheckReport((why,) if why else ())
+        return check_schedule_table(SchedulingProblem.from_dataset(dataset), result.to_frame())
     if isinstance(result, Plan):
         return CheckReport(tuple(coherence_problems(result.tables, dataset)))
     raise TypeError(f"no checker for a {type(result).__name__}")

@@ -9,7 +9,7 @@ import pandas as pd
 
 from oms_plan.atp.ledger import EPS, AtpLedger
 from oms_plan.dataset import Dataset
-from oms_plan.outputs import PlanException, exceptions_frame, output_frame
+from oms_plan.outputs import ExceptionRow, exceptions_frame, output_frame
 from oms_plan.timeline import demand_events, supply_events
 
 
@@ -105,14 +105,14 @@ def atp_exceptions(ledger: AtpLedger, dataset: Dataset) -> pd.DataFrame:
         (info: a receipt or commitment after the last plannable day, left out of ATP).
 
     """
-    rows: list[PlanException] = []
+    rows: list[ExceptionRow] = []
     short_rows = np.flatnonzero((ledger.cum < -EPS).any(axis=1))
     for b in short_rows:
         row = ledger.cum[b]
         day = int(np.argmax(row < -EPS))
         item, location = ledger.buffers[b]
         rows.append(
-            PlanException(
+            ExceptionRow(
                 kind="over_committed",
                 severity="warning",
                 item=item,
@@ -128,7 +128,7 @@ def atp_exceptions(ledger: AtpLedger, dataset: Dataset) -> pd.DataFrame:
     sup = supply_events(dataset)
     for rec in sup.loc[sup["beyond_horizon"].to_numpy(dtype=bool)].itertuples(index=False):
         rows.append(
-            PlanException(
+            ExceptionRow(
                 kind="beyond_horizon",
                 severity="info",
                 item=str(rec.item),
@@ -143,7 +143,7 @@ def atp_exceptions(ledger: AtpLedger, dataset: Dataset) -> pd.DataFrame:
     dem = demand_events(dataset)
     for ev in dem.loc[dem["beyond_horizon"].to_numpy(dtype=bool)].itertuples(index=False):
         rows.append(
-            PlanException(
+            ExceptionRow(
                 kind="beyond_horizon",
                 severity="info",
                 item=str(ev.item),

@@ -21,7 +21,7 @@ from oms_plan.errors import DatasetError, Issue, PlanningError
 from oms_plan.loading import validate
 from oms_plan.outputs import write_outputs
 
-#: Exit codes of SCHEMA.md.
+#: Exit codes of every command (the README lists them).
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 
 # No markup: messages carry ids, paths and values from the user's data, in which rich

@@ -1,14 +1,14 @@
 """Output folders written whole or not at all, and never over something we did not write.
 
-SCHEMA.md, "The command line": a command writes its tables into a temporary folder beside
-``--out`` and renames it into place once every file is written, so a failed run leaves the
-previous folder as it was and a folder never mixes two runs. Every folder written this way
-holds a small marker file (:data:`MARKER`); a command replaces a non-empty folder only when
-it holds that marker (a folder oms-plan wrote), or when given ``--force``. Nothing is
-written through a symbolic link: ``--out`` may not be one, and the new folder is made from
-scratch, so links that were inside the old folder are removed, never followed. An ``--out``
-that holds one of the command's inputs (``promise --lines X/lines.csv --out X``) is refused:
-replacing it would destroy the input.
+Every command writes its tables into a temporary folder beside ``--out`` and renames it into
+place once every file is written, so a failed run leaves the previous folder as it was and a
+folder never mixes two runs. Every folder written this way holds a small marker file
+(:data:`MARKER`); a command replaces a non-empty folder only when it holds that marker (a
+folder oms-plan wrote), or when given ``--force``. Nothing is written through a symbolic
+link: ``--out`` may not be one, and the new folder is made from scratch, so links that were
+inside the old folder are removed, never followed. An ``--out`` that holds one of the
+command's inputs (``promise --lines X/lines.csv --out X``) is refused: replacing it would
+destroy the input.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""MRP exception messages (SCHEMA.md ``exceptions`` table), built from the netting arrays.
+"""MRP exception messages (docs/outputs.md ``exceptions``), built from the netting arrays.
 
 Kinds and when they are raised:
 

@@ -1,6 +1,6 @@
 """Lot sizing: how much one planned order (or one day's orders) of an item is.
 
-SCHEMA.md (items table): the lot rule turns a net requirement into an order quantity —
+docs/dataset.md (items table): the lot rule turns a net requirement into an order quantity —
 
 ``lot_for_lot``  the net requirement itself;
 ``fixed``        orders of exactly ``lot_size`` each, as many as needed;

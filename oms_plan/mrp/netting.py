@@ -1,6 +1,6 @@
 """Netting, lot sizing and lead-time offsetting, vectorized across the buffers of a stage.
 
-For every buffer b and day t (SCHEMA.md day buckets)::
+For every buffer b and day t (the day buckets of docs/dataset.md)::
 
     available[t] = on_hand[t-1] + scheduled_receipts[t] - gross[t]
     net[t]       = max(0, safety_stock - available[t])          (only where b has sourcing)

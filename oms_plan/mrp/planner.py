@@ -54,7 +54,7 @@ def plan_materials(
     Returns
     -------
     MrpResult
-        The tables of SCHEMA.md ``oms-plan mrp``.
+        The tables ``oms-plan mrp`` writes (docs/outputs.md).
 
     Raises
     ------
@@ -144,7 +144,7 @@ def _dates(start: object, days: NDArray[np.int64]) -> pd.Series:
 def planned_orders_frame(
     problem: MrpProblem, netting: NettingResult, ids: NDArray[np.object_]
 ) -> pd.DataFrame:
-    """The SCHEMA ``planned_orders`` table (sorted by item, location, due date, id)."""
+    """The ``planned_orders`` table (sorted by item, location, due date, id)."""
     p, n = problem, netting
     method = p.src_method[n.po_src]
     from_loc = np.array(
@@ -178,7 +178,7 @@ def pegging_frame(
     pegs: Pegging,
     ids: NDArray[np.object_],
 ) -> pd.DataFrame:
-    """The SCHEMA ``pegging`` table plus ``need_date``, ``supply_date`` and ``peg``."""
+    """The ``pegging`` table plus ``need_date``, ``supply_date`` and ``peg``."""
     p, n = problem, netting
     k = len(pegs)
     supplier = np.full(k, None, dtype=object)
@@ -224,7 +224,7 @@ def pegging_frame(
 
 
 def mrp_projection(dataset: Dataset, problem: MrpProblem, netting: NettingResult) -> pd.DataFrame:
-    """The SCHEMA ``projection`` table: MRP on-hand and ATP per buffer, on change days only.
+    """The ``projection`` table: MRP on-hand and ATP per buffer, on change days only.
 
     One row per buffer at plan start and one per day where its on_hand or atp changes
     (:func:`expand_projection` gives one row per day back).
@@ -252,7 +252,7 @@ def mrp_projection(dataset: Dataset, problem: MrpProblem, netting: NettingResult
         b = ledger.buffer(item, loc)
         if b is not None:
             atp[k] = ledger.atp(b)
-    # Sparse (SCHEMA allows it): plan start, then only the days where on_hand or atp
+    # Sparse (the contract allows it): plan start, then only the days where on_hand or atp
     # changes; a reader carries values forward. At 10k items a dense table is 15 M rows.
     keep = np.ones(blocks.shape, dtype=bool)
     if horizon > 1:

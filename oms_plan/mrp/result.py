@@ -39,23 +39,23 @@ class MrpResult:
     Attributes
     ----------
     planned_orders
-        SCHEMA ``planned_orders``: one row per planned order.
+        The ``planned_orders`` table: one row per planned order.
     pegging
-        SCHEMA ``pegging`` plus ``need_date`` (the requirement's date), ``supply_date``
+        The ``pegging`` table plus ``need_date`` (the requirement's date), ``supply_date``
         (when the supplier is available) and ``peg``: ``demand`` (supply serving an order
         line, or a parent planned order whose id is in ``order`` with an empty ``line``),
         ``short`` (a requirement no supply covers; empty supplier), ``safety_stock`` or
         ``excess`` (supply left over at the horizon's end; empty order and line).
     projection
-        SCHEMA ``projection``: per buffer and day, MRP projected end-of-day on-hand
+        The ``projection`` table: per buffer and day, MRP projected end-of-day on-hand
         (planned receipts included; negative = short) and ATP from stock and scheduled
         receipts only (the ATP engine's ledger, as :func:`oms_plan.atp.projection_frame`).
         ``item`` and ``location`` are categoricals (one row per buffer and day adds up
         to millions of rows at scale); ``.astype(str)`` gives plain strings.
     exceptions
-        SCHEMA ``exceptions`` (see :mod:`oms_plan.mrp.exceptions` for the kinds).
+        The ``exceptions`` table (see :mod:`oms_plan.mrp.exceptions` for the kinds).
     kpis
-        KPI name → value (:meth:`to_frames` gives them as the SCHEMA ``kpis`` table).
+        KPI name → value (:meth:`to_frames` gives them as the ``kpis`` table).
     runtime
         Wall-clock seconds of the run.
 
@@ -80,7 +80,7 @@ class MrpResult:
         return self.stats.status
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
-        """Every table (copies), keyed by SCHEMA table name."""
+        """Every table (copies), keyed by table name (docs/outputs.md)."""
         frames = {name: getattr(self, name).copy() for name in MRP_TABLES if name != "kpis"}
         kpis = kpis_frame(self.kpis)
         # Counts stay integers next to quantities and seconds.

@@ -9,17 +9,8 @@ import numpy as np
 import pandas as pd
 
 from oms_plan.kpis import fill_rate_pct, on_time_pct
-from oms_plan.results import SolverStats, SolveStatus
-from oms_plan.schedule.result import PartReport
-
-#: Worst first: the status a plan reports is the worst of its parts'.
-_STATUS_RANK = {
-    SolveStatus.INFEASIBLE: 0,
-    SolveStatus.NO_SOLUTION: 1,
-    SolveStatus.FEASIBLE: 2,
-    SolveStatus.OPTIMAL: 3,
-    SolveStatus.EMPTY: 4,
-}
+from oms_plan.results import SolverStats, SolveStatus, worst_status
+from oms_plan.schedule.records import PartReport
 
 
 def service_kpis(promises: pd.DataFrame, orders: pd.DataFrame) -> dict[str, object]:
@@ -33,8 +24,9 @@ def service_kpis(promises: pd.DataFrame, orders: pd.DataFrame) -> dict[str, obje
     if promises.empty:
         return {
             "lines": lines,
-            "on_time_pct": 0.0 if lines else 100.0,
-            "fill_rate_pct": 0.0 if lines else 100.0,
+            "lines_on_time": 0,
+            "on_time_pct": on_time_pct(0, lines),
+            "fill_rate_pct": fill_rate_pct(0.0, ordered),
             "lines_late": 0,
             "lines_short": lines,
             "total_days_late": 0,
@@ -49,6 +41,7 @@ def service_kpis(promises: pd.DataFrame, orders: pd.DataFrame) -> dict[str, obje
     on_time = lines - int(short.sum()) - int(late.sum())
     return {
         "lines": lines,
+        "lines_on_time": on_time,
         "on_time_pct": on_time_pct(on_time, lines),
         "fill_rate_pct": fill_rate_pct(filled, ordered),
         "lines_late": int(late.sum()),
@@ -62,7 +55,7 @@ def worst(stats: Mapping[str, SolverStats], stage: str) -> tuple[str, float]:
     chosen = [s for name, s in stats.items() if name.split("[")[0] == stage]
     if not chosen:
         return SolveStatus.EMPTY.value, 0.0
-    status = min((s.status for s in chosen), key=lambda s: _STATUS_RANK[s])
+    status = worst_status(s.status for s in chosen)
     gaps = [s.gap for s in chosen if not np.isnan(s.gap)]
     return status.value, max(gaps, default=0.0)
 

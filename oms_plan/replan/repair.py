@@ -166,7 +166,7 @@ def repair(
         stats = SolverStats(NAME, SolveStatus.NO_SOLUTION, runtime=time.perf_counter() - began)
         return build_result(problem, objective, stats, None, stages=(stats,))
     if verify:
-        broken = check_schedule(problem, solution)
+        broken = check_schedule(problem, solution).violations
         if broken:
             raise ScheduleCheckError(
                 "repair returned an invalid schedule:\n  " + "\n  ".join(broken[:20])

@@ -8,7 +8,8 @@ back-end (``cpsat`` or ``greedy``, found through :mod:`oms_plan.backends`) and r
 from oms_plan.schedule.checker import ScheduleCheckError, check_schedule
 from oms_plan.schedule.options import BackendOutcome, ScheduleOptions, ScheduleOutcome
 from oms_plan.schedule.problem import SchedulingProblem, default_weight
-from oms_plan.schedule.result import OBJECTIVES, ScheduleResult, Solution
+from oms_plan.schedule.result import ScheduleResult
+from oms_plan.schedule.solution import OBJECTIVES, Solution
 from oms_plan.schedule.solve import schedule_orders
 
 __all__ = [

@@ -14,8 +14,9 @@ import itertools
 from bisect import bisect_right
 from collections import defaultdict
 
+from oms_plan.results import CheckReport
 from oms_plan.schedule.problem import SchedulingProblem
-from oms_plan.schedule.result import Solution
+from oms_plan.schedule.solution import Solution
 
 
 class ScheduleCheckError(RuntimeError):
@@ -32,8 +33,8 @@ def _in_working_time(starts: list[int], stretches: list[tuple[int, int]], minute
     return k >= 0 and stretches[k][0] <= minute < stretches[k][1]
 
 
-def check_schedule(problem: SchedulingProblem, solution: Solution) -> list[str]:
-    """Every rule the schedule breaks, as readable messages (empty: the schedule is valid).
+def check_schedule(problem: SchedulingProblem, solution: Solution) -> CheckReport:
+    """Every rule the schedule breaks (none: the schedule is valid).
 
     Parameters
     ----------
@@ -44,14 +45,14 @@ def check_schedule(problem: SchedulingProblem, solution: Solution) -> list[str]:
 
     Returns
     -------
-    list of str
-        One message per violation, naming order, step and workstation.
+    CheckReport
+        One violation per broken rule, naming order, step and workstation.
 
     """
     n = problem.num_operations
     sizes = {len(solution.alternative), len(solution.unit), len(solution.start), len(solution.end)}
     if sizes != {n}:
-        return [f"solution has arrays of sizes {sorted(sizes)} for {n} operations"]
+        return CheckReport((f"solution has arrays of sizes {sorted(sizes)} for {n} operations",))
     problems: list[str] = []
     stretches = [w.stretches() for w in problem.working]
     starts = [[s for s, _ in st] for st in stretches]
@@ -125,4 +126,4 @@ def check_schedule(problem: SchedulingProblem, solution: Solution) -> list[str]:
                     f"{ws.id!r} unit {unit}: changeover of {need} working minutes missing between "
                     f"{name(a)} and {name(b)}"
                 )
-    return problems
+    return CheckReport(tuple(problems))

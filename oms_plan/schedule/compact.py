@@ -11,7 +11,7 @@ No completion time grows, so no regular objective gets worse.
 from __future__ import annotations
 
 from oms_plan.schedule.problem import SchedulingProblem
-from oms_plan.schedule.result import Solution
+from oms_plan.schedule.solution import Solution
 
 
 def left_shift(problem: SchedulingProblem, solution: Solution) -> Solution:

@@ -30,7 +30,8 @@ from oms_plan.schedule.parts import (
     workstation_groups,
 )
 from oms_plan.schedule.problem import SchedulingProblem
-from oms_plan.schedule.result import PartReport, Solution, objective_values, order_completions
+from oms_plan.schedule.records import PartReport
+from oms_plan.schedule.solution import Solution, objective_values, order_completions
 
 _log = logging.getLogger("oms_plan")
 
@@ -107,7 +108,7 @@ def solve_in_parts(
         t0 = time.perf_counter()
         sub, op_map = restrict(problem, group.orders)
         start_from = _restricted(hint, op_map) if hint is not None else None
-        if start_from is None or check_schedule(sub, start_from):
+        if start_from is None or not check_schedule(sub, start_from).ok:
             start_from = dispatch(sub, options.rule)
         if start_from is None:
             raise RuntimeError(f"oms_plan bug: no greedy schedule of group {group.name}")
@@ -220,7 +221,7 @@ def _lns(
             continue
         window, bound = built
         hint = hood.hint(window)
-        if hint is None or check_schedule(window.problem, hint):
+        if hint is None or not check_schedule(window.problem, hint).ok:
             # The incumbent sits closer to a fixed neighbour than the largest changeover
             # the window allows for: start from the window's greedy schedule instead.
             hint = dispatch(window.problem, options.rule)
@@ -252,16 +253,16 @@ def _lns(
         key = _key(sub, candidate, options.objective)
         # A new first or last family on a unit may need a longer changeover than the
         # incumbent's next to the fixed neighbours: only a valid schedule is kept.
-        if key < best_key and not check_schedule(sub, candidate):
+        if key < best_key and check_schedule(sub, candidate).ok:
             hood.accept(window, found)
             best_key, improved = key, True
     if not improved:
         return start_from, len(chosen), nothing
     result = hood.schedule.frozen()
     broken = check_schedule(sub, result)
-    if broken:
+    if not broken.ok:
         # Never hand out a broken schedule: the start is valid.
-        _log.warning("neighbourhood search broke a rule (%s); start kept", broken[0])
+        _log.warning("neighbourhood search broke a rule (%s); start kept", broken.violations[0])
         return start_from, len(chosen), nothing
     return result, len(chosen), nothing
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oms_plan.results import BackendOutcome, SolverStats
-from oms_plan.schedule.result import Solution
+from oms_plan.schedule.solution import Solution
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +20,7 @@ class ScheduleOptions:
     Attributes
     ----------
     objective
-        Objective names in lexicographic order (see :data:`~oms_plan.schedule.result.OBJECTIVES`).
+        Objective names in lexicographic order (see :data:`~oms_plan.schedule.solution.OBJECTIVES`).
     time_limit
         Seconds for the whole solve (all lexicographic stages together). With
         ``deterministic``, deterministic seconds of CP-SAT work instead of wall-clock seconds.

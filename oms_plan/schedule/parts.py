@@ -27,7 +27,7 @@ from oms_plan.schedule.problem import (
     SchedulingProblem,
     Workstation,
 )
-from oms_plan.schedule.result import Solution
+from oms_plan.schedule.solution import Solution
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ schedule impossible.
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -22,9 +21,8 @@ import pandas as pd
 
 from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
-from oms_plan.fields import clock_minutes
-from oms_plan.outputs import PlanException
-from oms_plan.schedule.calendar import MINUTES_PER_DAY, Shift, WorkingTime, working_time
+from oms_plan.outputs import ExceptionRow
+from oms_plan.schedule.calendar import MINUTES_PER_DAY, WorkingTime, working_time
 from oms_plan.schedule.entities import (
     Alternative,
     ManufacturingOrder,
@@ -32,9 +30,19 @@ from oms_plan.schedule.entities import (
     SetAside,
     Workstation,
 )
+from oms_plan.schedule.orders import OrderWeights, default_weight, order_rows, order_weight
 from oms_plan.schedule.screening import list_bound, too_long, why_not, without
+from oms_plan.schedule.shop import (
+    ceil_minutes,
+    changeover_matrices,
+    setup_families,
+    shop_downtime,
+    shop_routes,
+    shop_shifts,
+    shop_workstations,
+)
 
-# The entities are defined in their own module; other modules import them from here too.
+# The entities, weights and shop readers live in their own modules; imported from here too.
 __all__ = [
     "MAX_MINUTES",
     "MAX_WINDOW",
@@ -52,13 +60,6 @@ __all__ = [
 MAX_WINDOW = 4 * 366 * MINUTES_PER_DAY
 #: Value of a duration or changeover in minutes that CP-SAT handles comfortably.
 MAX_MINUTES = 2**40
-
-OrderWeights = Mapping[int, int] | Callable[[int], int]
-
-
-def default_weight(priority: int) -> int:
-    """Tardiness weight of an order of ``priority`` (1 = most important): ``max(1, 6 − p)``."""
-    return max(1, 6 - int(priority))
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,7 +105,7 @@ class SchedulingProblem:
     window: int
     serial_bound: int
     infeasible: tuple[str, ...] = ()
-    diagnostics: tuple[PlanException, ...] = field(default=())
+    diagnostics: tuple[ExceptionRow, ...] = field(default=())
     set_aside: tuple[SetAside, ...] = ()
 
     # -- sizes and adjacency --------------------------------------------------------------
@@ -201,241 +202,27 @@ class _Builder:
     def __init__(self, ds: Dataset, weights: OrderWeights | None) -> None:
         self.ds = ds
         self.weights = weights
-        self.diagnostics: list[PlanException] = []
+        self.diagnostics: list[ExceptionRow] = []
         self.infeasible: list[str] = []
-
-    # orders ------------------------------------------------------------------------------
-    def _weight(self, priority: int) -> int:
-        w: object
-        if self.weights is None:
-            w = default_weight(priority)
-        elif callable(self.weights):
-            w = self.weights(priority)
-        else:
-            w = self.weights.get(priority, default_weight(priority))
-        if isinstance(w, bool) or not isinstance(w, int | np.integer) or int(w) < 1:
-            raise PlanningError(
-                f"tardiness weight of priority {priority} must be a positive integer, got {w!r}"
-            )
-        return int(w)
-
-    def _order_rows(self, extra: pd.DataFrame | None) -> list[dict[str, object]]:
-        sup = self.ds.supply
-        sup = sup.loc[sup["kind"] == "production"]
-        rows = [
-            {
-                "id": str(r.supply),
-                "item": r.item,
-                "location": r.location,
-                "quantity": float(r.quantity),
-                "release_date": r.release_date,
-                "due_date": r.due_date,
-                "priority": int(r.priority),
-            }
-            for r in sup.itertuples(index=False)
-        ]
-        if extra is not None:
-            rows += self._extra_rows(extra)
-        seen: set[str] = set()
-        for r in rows:
-            if r["id"] in seen:
-                raise PlanningError(
-                    f"order id {r['id']!r} is used twice "
-                    "(ids of supply and planned orders must differ)"
-                )
-            seen.add(str(r["id"]))
-        return rows
-
-    def _extra_rows(self, extra: pd.DataFrame) -> list[dict[str, object]]:
-        id_col = next((c for c in ("planned_order", "order", "supply") if c in extra.columns), None)
-        missing = [
-            c for c in ("item", "location", "quantity", "due_date") if c not in extra.columns
-        ]
-        if id_col is None or missing:
-            need = ["planned_order (or order)"] if id_col is None else []
-            raise PlanningError(f"orders: missing column(s) {', '.join(need + missing)}")
-        out: list[dict[str, object]] = []
-        # Whole columns at once (per-row conversions cost seconds at 20,000 orders); the
-        # raw value is kept for messages.
-        quantities = pd.to_numeric(extra["quantity"], errors="coerce").tolist()
-        for pos, (r, number) in enumerate(
-            zip(extra.to_dict("records"), quantities, strict=True), start=1
-        ):
-            oid = str(r[id_col])
-            method = r.get("method")
-            if isinstance(method, str) and method != "make":
-                self.diagnostics.append(
-                    PlanException(
-                        "not_scheduled",
-                        "info",
-                        f"{method} order {oid!r} is not a manufacturing order",
-                        item=str(r["item"]),
-                        location=str(r["location"]),
-                        order=oid,
-                    )
-                )
-                continue
-            if r["item"] not in self.ds.item_index:
-                raise PlanningError(
-                    f"orders row {pos}: order {oid!r} has unknown item {r['item']!r}"
-                )
-            if r["location"] not in self.ds.location_index:
-                raise PlanningError(
-                    f"orders row {pos}: order {oid!r} has unknown location {r['location']!r}"
-                )
-            qty = number
-            if pd.isna(qty) or qty < 0:
-                raise PlanningError(
-                    f"orders row {pos}: order {oid!r} needs a quantity ≥ 0, got {r['quantity']!r}"
-                )
-            try:
-                due = pd.Timestamp(r["due_date"])
-                rel_raw = r.get("release_date")
-                release = (
-                    pd.Timestamp(self.ds.start)
-                    if rel_raw is None or pd.isna(rel_raw)
-                    else pd.Timestamp(rel_raw)
-                )
-            except (ValueError, TypeError) as exc:
-                raise PlanningError(f"orders row {pos}: order {oid!r}: bad date ({exc})") from exc
-            if pd.isna(due):
-                raise PlanningError(f"orders row {pos}: order {oid!r} needs a due_date")
-            prio = r.get("priority")
-            out.append(
-                {
-                    "id": oid,
-                    "item": r["item"],
-                    "location": r["location"],
-                    "quantity": float(qty),
-                    "release_date": release,
-                    "due_date": due,
-                    "priority": 3 if prio is None or pd.isna(prio) else int(prio),
-                }
-            )
-        return out
-
-    # shop --------------------------------------------------------------------------------
-    def _workstations(self) -> tuple[Workstation, ...]:
-        loc_cal = dict(
-            zip(self.ds.locations["location"], self.ds.locations["calendar"], strict=True)
-        )
-        out = []
-        for r in self.ds.workstations.itertuples(index=False):
-            cal = r.calendar if isinstance(r.calendar, str) else loc_cal.get(r.location)
-            out.append(
-                Workstation(
-                    str(r.workstation),
-                    str(r.location),
-                    int(r.units),
-                    bool(r.pausable),
-                    cal if isinstance(cal, str) else None,
-                )
-            )
-        return tuple(out)
-
-    def _shifts(self) -> dict[str, list[Shift]]:
-        shifts: dict[str, list[Shift]] = {}
-        for r in self.ds.calendars.itertuples(index=False):
-            a, b = clock_minutes(r.start), clock_minutes(r.end)
-            if a is None or b is None:  # the loader rejects these; be explicit anyway
-                raise PlanningError(
-                    f"calendar {r.calendar!r}: unreadable shift {r.start!r}-{r.end!r}"
-                )
-            shifts.setdefault(str(r.calendar), []).append((int(r.weekday), a, b))
-        return shifts
-
-    def _downtime(self, index: Mapping[str, int]) -> list[list[tuple[int, int]]]:
-        out: list[list[tuple[int, int]]] = [[] for _ in index]
-        origin = pd.Timestamp(self.ds.start)
-        for r in self.ds.downtime.itertuples(index=False):
-            a = math.floor((pd.Timestamp(r.start) - origin).total_seconds() / 60)
-            b = math.ceil((pd.Timestamp(r.end) - origin).total_seconds() / 60)
-            out[index[str(r.workstation)]].append((a, b))
-        return out
-
-    def _families(self) -> tuple[str, ...]:
-        names = (
-            set(self.ds.routing["setup_family"].dropna())
-            | set(self.ds.setups["from_family"])
-            | set(self.ds.setups["to_family"])
-        )
-        return tuple(sorted(str(n) for n in names))
-
-    def _changeovers(
-        self, fam: Mapping[str, int], index: Mapping[str, int]
-    ) -> tuple[np.ndarray | None, ...]:
-        setups = self.ds.setups
-        if setups.empty:
-            return tuple(None for _ in index)
-        general = np.zeros((len(fam), len(fam)), dtype=np.int64)
-        specific: dict[int, np.ndarray] = {}
-        rows = setups.assign(_any=setups["workstation"].isna()).sort_values(
-            "_any", ascending=False, kind="stable"
-        )
-        for r in rows.itertuples(index=False):
-            minutes = _ceil_minutes(float(r.minutes))
-            i, j = fam[str(r.from_family)], fam[str(r.to_family)]
-            if isinstance(r.workstation, str):
-                specific.setdefault(
-                    index[r.workstation], np.full((len(fam), len(fam)), -1, dtype=np.int64)
-                )[i, j] = minutes
-            else:
-                general[i, j] = minutes
-        out: list[np.ndarray | None] = []
-        for m in range(len(index)):
-            mat = general.copy()
-            if m in specific:
-                mat = np.where(specific[m] >= 0, specific[m], general)
-            out.append(mat if mat.any() else None)
-        return tuple(out)
-
-    def _routes(
-        self,
-        workstations: Sequence[Workstation],
-        ws_index: Mapping[str, int],
-        fam: Mapping[str, int],
-    ) -> dict[tuple[str, str], list[tuple[int, list[tuple[int, float, float, int]]]]]:
-        """(item, location) → steps in order, each with its alternatives by workstation id.
-
-        A routing row applies at its workstation's location, if its own location is empty
-        or that one. Built once: a scan of the routing table per order costs minutes at
-        20,000 orders.
-        """
-        rows: dict[tuple[str, str], dict[int, list[tuple[str, int, float, float, int]]]] = {}
-        for r in self.ds.routing.itertuples(index=False):
-            ws = workstations[ws_index[str(r.workstation)]]
-            if isinstance(r.location, str) and r.location != ws.location:
-                continue
-            family = fam[str(r.setup_family)] if isinstance(r.setup_family, str) else -1
-            rows.setdefault((str(r.item), ws.location), {}).setdefault(int(r.step), []).append(
-                (ws.id, ws_index[ws.id], float(r.setup_minutes), float(r.run_minutes), family)
-            )
-        return {
-            key: [
-                (step, [x[1:] for x in sorted(by_step[step], key=lambda x: x[0])])
-                for step in sorted(by_step)
-            ]
-            for key, by_step in rows.items()
-        }
 
     # build -------------------------------------------------------------------------------
     def build(self, extra: pd.DataFrame | None) -> SchedulingProblem:
         ds = self.ds
-        workstations = self._workstations()
+        workstations = shop_workstations(ds)
         ws_index = {w.id: i for i, w in enumerate(workstations)}
-        families = self._families()
+        families = setup_families(ds)
         fam = {f: i for i, f in enumerate(families)}
-        routing = self._routes(workstations, ws_index, fam)
+        routing = shop_routes(ds, workstations, ws_index, fam)
         orders: list[ManufacturingOrder] = []
         operations: list[Operation] = []
         aside: dict[int, SetAside] = {}
         last_day = ds.horizon_days
-        for r in self._order_rows(extra):
+        for r in order_rows(ds, extra, self.diagnostics):
             oid, item, loc = str(r["id"]), str(r["item"]), str(r["location"])
             steps = routing.get((item, loc))
             if steps is None:
                 self.diagnostics.append(
-                    PlanException(
+                    ExceptionRow(
                         "not_scheduled",
                         "info",
                         f"order {oid!r}: item {item!r} has no routing at {loc!r}; "
@@ -452,7 +239,7 @@ class _Builder:
             op_ids = []
             for step, choices in steps:
                 alts = tuple(
-                    Alternative(w, _ceil_minutes(setup + qty * run), f)
+                    Alternative(w, ceil_minutes(setup + qty * run), f)
                     for w, setup, run, f in choices
                 )
                 op_ids.append(len(operations))
@@ -481,14 +268,14 @@ class _Builder:
                     release_day * MINUTES_PER_DAY,
                     (due_day + 1) * MINUTES_PER_DAY,
                     prio,
-                    self._weight(prio),
+                    order_weight(prio, self.weights),
                     tuple(op_ids),
                 )
             )
 
-        changeovers = self._changeovers(fam, ws_index)
-        shifts = self._shifts()
-        downtime = self._downtime(ws_index)
+        changeovers = changeover_matrices(ds, fam, ws_index)
+        shifts = shop_shifts(ds)
+        downtime = shop_downtime(ds, ws_index)
         first_weekday = ds.start.weekday()
 
         def build_working(window: int) -> tuple[WorkingTime, ...]:
@@ -582,7 +369,7 @@ class _Builder:
             elif reasons:
                 for why in reasons:
                     self.diagnostics.append(
-                        PlanException(
+                        ExceptionRow(
                             "alternative_unusable",
                             "warning",
                             f"order {order.id!r} step {op.step}: {why}",
@@ -593,8 +380,3 @@ class _Builder:
                     )
             out.append(Operation(op.order, op.step, tuple(keep) if keep else op.alternatives))
         return out
-
-
-def _ceil_minutes(value: float) -> int:
-    """Fractional minutes round up (a hair of float noise does not)."""
-    return max(0, math.ceil(value - 1e-9))

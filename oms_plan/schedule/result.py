@@ -1,4 +1,9 @@
-"""A back-end's schedule (:class:`Solution`) and what users get (:class:`ScheduleResult`)."""
+"""What users get from scheduling (:class:`ScheduleResult`), and how it is assembled.
+
+The back-end's :class:`~oms_plan.schedule.solution.Solution` and the objectives live in
+:mod:`oms_plan.schedule.solution`, the result's rows in :mod:`oms_plan.schedule.records`;
+both are re-exported here, where they were first defined.
+"""
 
 from __future__ import annotations
 
@@ -12,178 +17,31 @@ from typing import Any
 import pandas as pd
 
 from oms_plan.kpis import orders_on_time_pct
-from oms_plan.outputs import PlanException, exceptions_frame, kpis_frame, output_frame
+from oms_plan.outputs import ExceptionRow, exceptions_frame, kpis_frame, output_frame
 from oms_plan.results import SolverStats, SolveStatus, kpi_value
 from oms_plan.schedule.problem import SchedulingProblem, SetAside
+from oms_plan.schedule.records import OrderOutcome, PartReport, ScheduledOperation, WorkstationLoad
+from oms_plan.schedule.solution import (
+    OBJECTIVES,
+    Solution,
+    objective_values,
+    order_completions,
+    parse_objective,
+)
 
-OBJECTIVES = ("weighted_tardiness", "makespan", "flow_time")
-
-
-def parse_objective(spec: str | Sequence[str]) -> tuple[str, ...]:
-    """Objective names of ``spec`` (``"makespan"`` or ``"makespan,flow_time"``), checked.
-
-    Raises
-    ------
-    ValueError
-        On an unknown, repeated or empty objective name.
-
-    """
-    names = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec)]
-    if not names or any(not n for n in names):
-        raise ValueError(f"empty objective in {spec!r}")
-    for n in names:
-        if n not in OBJECTIVES:
-            raise ValueError(f"unknown objective {n!r}; choose from {', '.join(OBJECTIVES)}")
-    if len(set(names)) != len(names):
-        raise ValueError(f"objective listed twice in {spec!r}")
-    return tuple(names)
-
-
-@dataclass(frozen=True, slots=True)
-class Solution:
-    """A schedule as arrays aligned with ``problem.operations`` (clock minutes).
-
-    Attributes
-    ----------
-    alternative
-        Index of the chosen alternative of each operation.
-    unit
-        Unit (1-based) of the workstation the operation runs on.
-    start, end
-        Clock minutes from plan start.
-
-    """
-
-    alternative: tuple[int, ...]
-    unit: tuple[int, ...]
-    start: tuple[int, ...]
-    end: tuple[int, ...]
-
-
-def order_completions(problem: SchedulingProblem, solution: Solution) -> list[int]:
-    """Completion minute of each order (end of its last operation)."""
-    return [solution.end[o.operations[-1]] for o in problem.orders]
-
-
-def objective_values(problem: SchedulingProblem, solution: Solution) -> dict[str, int]:
-    """Every objective of :data:`OBJECTIVES`, computed from the schedule.
-
-    ``weighted_tardiness`` = Σ weight·max(0, C − due); ``makespan`` = max C;
-    ``flow_time`` = Σ (C − release); all in minutes.
-    """
-    done = order_completions(problem, solution)
-    orders = problem.orders
-    return {
-        "weighted_tardiness": sum(
-            o.weight * max(0, c - o.due) for o, c in zip(orders, done, strict=True)
-        ),
-        "makespan": max(done, default=0),
-        "flow_time": sum(c - o.release for o, c in zip(orders, done, strict=True)),
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduledOperation:
-    """One row of the schedule, in minutes from plan start."""
-
-    order: str
-    item: str
-    step: int
-    workstation: str
-    unit: int
-    start: int
-    end: int
-    duration: int  # working minutes
-
-
-@dataclass(frozen=True, slots=True)
-class OrderOutcome:
-    """When an order completes and how late it is (minutes; ``completion`` None unscheduled)."""
-
-    order: str
-    item: str
-    location: str
-    quantity: float
-    priority: int
-    weight: int
-    release: int
-    due: int
-    completion: int | None
-
-    @property
-    def lateness(self) -> int | None:
-        """Completion − due (negative = early)."""
-        return None if self.completion is None else self.completion - self.due
-
-    @property
-    def tardiness(self) -> int | None:
-        """max(0, lateness)."""
-        late = self.lateness
-        return None if late is None else max(0, late)
-
-
-@dataclass(frozen=True, slots=True)
-class WorkstationLoad:
-    """Busy working minutes of a workstation against what it had until the schedule ends."""
-
-    workstation: str
-    units: int
-    busy: int
-    available: int
-
-    @property
-    def utilisation(self) -> float:
-        """Busy / available (0 when nothing was available)."""
-        return self.busy / self.available if self.available else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class PartReport:
-    """How one independently solved part of the problem ended.
-
-    A part is a group of workstations that no order links to another group; a large part
-    is solved in time windows (``windows`` > 1), each window by the back-end with the
-    greedy schedule as its start, and the better of that and the greedy schedule is kept.
-
-    Attributes
-    ----------
-    name
-        The part's first workstation and how many it has (``"WS-001+7"``).
-    orders, operations
-        Its size.
-    windows
-        Time windows it was solved in (1 = solved whole).
-    solver
-        Who produced the kept schedule (``"cpsat"``, ``"greedy"``).
-    status
-        ``optimal`` (proved), ``feasible``, or what the back-end said when nothing was found.
-    objective, bound
-        First objective of the kept schedule, and a lower bound valid for the whole part
-        (the back-end's bound when solved whole, else a relaxation: each order as early as
-        its release, routing and working time allow, ignoring other orders).
-    runtime
-        Wall-clock seconds.
-
-    """
-
-    name: str
-    orders: int
-    operations: int
-    windows: int
-    solver: str
-    status: SolveStatus
-    objective: float
-    bound: float
-    runtime: float
-
-    @property
-    def gap(self) -> float:
-        """``(objective − bound) / max(1, objective)``; 0 when optimal, nan without a bound."""
-        if self.status == SolveStatus.OPTIMAL:
-            return 0.0
-        if math.isnan(self.objective) or math.isnan(self.bound):
-            return math.nan
-        return max(0.0, self.objective - self.bound) / max(1.0, abs(self.objective))
+__all__ = [
+    "OBJECTIVES",
+    "OrderOutcome",
+    "PartReport",
+    "ScheduleResult",
+    "ScheduledOperation",
+    "Solution",
+    "WorkstationLoad",
+    "build_result",
+    "objective_values",
+    "order_completions",
+    "parse_objective",
+]
 
 
 @dataclass(frozen=True)
@@ -230,7 +88,7 @@ class ScheduleResult:
     operations: tuple[ScheduledOperation, ...] = ()
     orders: tuple[OrderOutcome, ...] = ()
     loads: tuple[WorkstationLoad, ...] = ()
-    diagnostics: tuple[PlanException, ...] = ()
+    diagnostics: tuple[ExceptionRow, ...] = ()
     set_aside: tuple[SetAside, ...] = ()
     parts: tuple[PartReport, ...] = ()
     fallback: bool = False
@@ -277,7 +135,7 @@ class ScheduleResult:
         return moment.strftime("%Y-%m-%dT%H:%M")
 
     def to_frame(self) -> pd.DataFrame:
-        """The ``schedule`` table of SCHEMA.md (ISO times)."""
+        """The ``schedule`` table of docs/outputs.md (ISO times)."""
         rows = [
             {
                 "order": op.order,
@@ -421,7 +279,7 @@ class ScheduleResult:
             "orders_set_aside": self.orders_set_aside,
             "operations": len(self.operations),
             "fallback": self.fallback,
-            "parts": len(self.parts),
+            "schedule_parts": len(self.parts),
         }
         if self.has_schedule:
             out.update(
@@ -444,7 +302,7 @@ class ScheduleResult:
         return kpi_value(self.kpis, name)
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
-        """Every table: ``schedule``, ``kpis``, ``exceptions`` (SCHEMA) and more.
+        """Every table: ``schedule``, ``kpis``, ``exceptions`` (docs/outputs.md) and more.
 
         Also ``orders``, ``utilisation``, ``parts`` and ``set_aside``.
         """
@@ -499,8 +357,8 @@ class ScheduleResult:
         payload = {
             "start": self.start.isoformat(),
             "objective": list(self.objective),
-            "stats": _stats_dict(self.stats),
-            "stages": [_stats_dict(s) for s in self.stages],
+            "stats": self.stats.to_dict(),
+            "stages": [s.to_dict() for s in self.stages],
             "values": dict(self.values),
             "operations": [asdict(op) for op in self.operations],
             "orders": [asdict(o) for o in self.orders],
@@ -519,36 +377,19 @@ class ScheduleResult:
         return cls(
             start=dt.date.fromisoformat(p["start"]),
             objective=tuple(p["objective"]),
-            stats=_stats_from(p["stats"]),
-            stages=tuple(_stats_from(s) for s in p["stages"]),
+            stats=SolverStats.from_dict(p["stats"]),
+            stages=tuple(SolverStats.from_dict(s) for s in p["stages"]),
             values=dict(p["values"]),
             operations=tuple(ScheduledOperation(**op) for op in p["operations"]),
             orders=tuple(OrderOutcome(**o) for o in p["orders"]),
             loads=tuple(WorkstationLoad(**w) for w in p["loads"]),
-            diagnostics=tuple(PlanException(**d) for d in p["diagnostics"]),
+            diagnostics=tuple(ExceptionRow(**d) for d in p["diagnostics"]),
             set_aside=tuple(SetAside(**a) for a in p.get("set_aside", [])),
             parts=tuple(
                 PartReport(**{**x, "status": SolveStatus(x["status"])}) for x in p.get("parts", [])
             ),
             fallback=bool(p.get("fallback", False)),
         )
-
-
-def _stats_dict(s: SolverStats) -> dict[str, object]:
-    out = asdict(s)
-    out["status"] = s.status.value
-    return out
-
-
-def _stats_from(d: Mapping[str, Any]) -> SolverStats:
-    return SolverStats(
-        solver=d["solver"],
-        status=SolveStatus(d["status"]),
-        objective=float(d["objective"]),
-        bound=float(d["bound"]),
-        runtime=float(d["runtime"]),
-        deterministic=bool(d["deterministic"]),
-    )
 
 
 def build_result(
@@ -562,9 +403,9 @@ def build_result(
     fallback: bool = False,
 ) -> ScheduleResult:
     """Assemble a :class:`ScheduleResult` from a back-end's :class:`Solution`."""
-    diagnostics = [PlanException("infeasible", "error", m) for m in problem.infeasible]
+    diagnostics = [ExceptionRow("infeasible", "error", m) for m in problem.infeasible]
     diagnostics += [
-        PlanException(
+        ExceptionRow(
             "infeasible",
             "error",
             f"{a.message}; set aside, the other orders are scheduled without it",

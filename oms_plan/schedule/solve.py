@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Literal, TypeAlias
+from typing import TypeAlias
 
 import pandas as pd
 
 from oms_plan.backends import schedule_backend
 from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
-from oms_plan.outputs import PlanException
+from oms_plan.outputs import ExceptionRow
 from oms_plan.schedule.checker import ScheduleCheckError, check_schedule
 from oms_plan.schedule.decomposed import solve_in_parts
 from oms_plan.schedule.options import ScheduleOptions, ScheduleOutcome
 from oms_plan.schedule.problem import OrderWeights, SchedulingProblem
-from oms_plan.schedule.result import ScheduleResult, Solution, build_result, parse_objective
+from oms_plan.schedule.result import ScheduleResult, build_result
+from oms_plan.schedule.solution import Solution, parse_objective
+from oms_plan.schedule.table import solution_from_frame
 
 _log = logging.getLogger("oms_plan")
 
-Hint: TypeAlias = ScheduleResult | pd.DataFrame | Literal["greedy", "none"] | None
+#: A warm start: a previous result or its ``schedule`` table (``None``: the greedy schedule).
+Hint: TypeAlias = ScheduleResult | pd.DataFrame | None
 
 
 def schedule_orders(
@@ -34,6 +38,7 @@ def schedule_orders(
     workers: int | None = 1,
     seed: int = 0,
     hint: Hint = None,
+    warm_start: bool = True,
     orders: pd.DataFrame | None = None,
     weights: OrderWeights | None = None,
     deterministic: bool = False,
@@ -65,10 +70,13 @@ def schedule_orders(
     seed
         Random seed of the search.
     hint
-        Warm start: ``None`` or ``"greedy"`` = the greedy back-end's schedule; ``"none"`` =
-        no hint; a previous :class:`ScheduleResult` or ``schedule`` table (its operations
-        must match this problem's; otherwise the greedy schedule is used and a diagnostic
-        says why).
+        A previous :class:`ScheduleResult` (or its ``schedule`` table) to start the back-end
+        from, as every engine's ``hint``: its operations must match this problem's,
+        otherwise the greedy schedule is used and a diagnostic says why. ``None`` (the
+        default): start from the greedy schedule.
+    warm_start
+        ``False``: give the back-end no starting schedule at all (not even the greedy one);
+        it cannot be combined with a ``hint``.
     orders
         Extra orders to schedule (e.g. planned make orders); see
         :meth:`SchedulingProblem.from_dataset`.
@@ -95,7 +103,8 @@ def schedule_orders(
     ------
     PlanningError
         On a bad request: unknown objective, back-end or rule, non-positive time limit or
-        workers, malformed ``orders`` or ``weights``.
+        workers, malformed ``orders`` or ``weights``, a ``hint`` that is not a schedule (or
+        one given with ``warm_start=False``).
     ScheduleCheckError
         With ``verify=True``, when the schedule breaks a rule (a bug).
 
@@ -111,9 +120,9 @@ def schedule_orders(
         raise PlanningError(f"workers must be ≥ 1, got {workers}")
     if rule not in ("edd", "atc"):
         raise PlanningError(f"unknown dispatching rule {rule!r}; choose edd or atc")
+    hint, warm_start = _checked_hint(hint, warm_start)
     # A previous schedule given as hint needs a back-end that can start from one.
-    given = isinstance(hint, ScheduleResult | pd.DataFrame)
-    backend = schedule_backend(solver, needs={"hint"} if given else ())
+    backend = schedule_backend(solver, needs={"hint"} if hint is not None else ())
     if isinstance(dataset, SchedulingProblem):
         if orders is not None or weights is not None:
             raise PlanningError(
@@ -131,12 +140,12 @@ def schedule_orders(
         rule=rule,
         log=log,
     )
-    notes: list[PlanException] = []
+    notes: list[ExceptionRow] = []
     if problem.infeasible or problem.num_operations == 0:
         outcome: ScheduleOutcome = backend.solve(problem, options)
         return build_result(problem, names, outcome.stats, outcome.solution, stages=outcome.stages)
     warm = None
-    if "hint" in backend.CAPABILITIES and isinstance(hint, ScheduleResult | pd.DataFrame):
+    if hint is not None:
         warm = _previous(problem, hint, notes)
     parts = solve_in_parts(
         problem,
@@ -144,17 +153,17 @@ def schedule_orders(
         options,
         hint=warm,
         windows=solver != "greedy",
-        warm=not (isinstance(hint, str) and hint == "none"),
+        warm=warm_start,
     )
     if verify:
         broken = check_schedule(problem, parts.solution)
-        if broken:
+        if not broken.ok:
             raise ScheduleCheckError(
-                f"{solver} returned an invalid schedule:\n  " + "\n  ".join(broken[:20])
+                f"{solver} returned an invalid schedule:\n  " + "\n  ".join(broken.violations[:20])
             )
     if parts.fallback:
         notes.append(
-            PlanException(
+            ExceptionRow(
                 "fallback",
                 "warning",
                 f"{solver} found no schedule in its limit for part(s) "
@@ -176,69 +185,35 @@ def schedule_orders(
     return result
 
 
+def _checked_hint(hint: object, warm_start: bool) -> tuple[Hint, bool]:
+    """``hint`` and ``warm_start`` once checked; the old string hints mapped, with a warning."""
+    if isinstance(hint, str) and hint in ("greedy", "none"):
+        # Deprecated spellings: "greedy" was the default, "none" turned the warm start off.
+        instead = "hint=None" if hint == "greedy" else "warm_start=False"
+        warnings.warn(
+            f"schedule_orders(hint={hint!r}) is deprecated; use {instead}",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return None, warm_start and hint == "greedy"
+    if hint is not None and not isinstance(hint, ScheduleResult | pd.DataFrame):
+        raise PlanningError(
+            "hint must be a previous ScheduleResult, its schedule table (a DataFrame) or "
+            f"None, got {type(hint).__name__} {hint!r:.60}"
+        )
+    if hint is not None and not warm_start:
+        raise PlanningError("a hint is a warm start: it cannot be given with warm_start=False")
+    return hint, warm_start
+
+
 def _previous(
-    problem: SchedulingProblem, hint: ScheduleResult | pd.DataFrame, notes: list[PlanException]
+    problem: SchedulingProblem, hint: ScheduleResult | pd.DataFrame, notes: list[ExceptionRow]
 ) -> Solution | None:
     """A previous schedule as a start, if it still fits (else ``None`` and a note why)."""
     frame = hint.to_frame() if isinstance(hint, ScheduleResult) else hint
     previous, why = solution_from_frame(problem, frame)
     if previous is None:
         notes.append(
-            PlanException("hint_ignored", "info", f"previous schedule not used as hint: {why}")
+            ExceptionRow("hint_ignored", "info", f"previous schedule not used as hint: {why}")
         )
     return previous
-
-
-def solution_from_frame(
-    problem: SchedulingProblem, frame: pd.DataFrame
-) -> tuple[Solution | None, str]:
-    """A :class:`Solution` from a ``schedule`` table, or ``None`` and the reason it does not fit.
-
-    Parameters
-    ----------
-    problem
-        The problem the schedule should solve.
-    frame
-        Columns ``order, step, workstation, unit, start, end`` (ISO times or minutes).
-
-    Returns
-    -------
-    tuple
-        The solution (or ``None``) and an explanation when ``None``.
-
-    """
-    need = {"order", "step", "workstation", "unit", "start", "end"}
-    if not need <= set(frame.columns):
-        return None, f"missing column(s) {', '.join(sorted(need - set(frame.columns)))}"
-    origin = pd.Timestamp(problem.start)
-
-    def minute(value: object) -> int:
-        if isinstance(value, int | float):
-            return int(value)
-        return int((pd.Timestamp(str(value)) - origin).total_seconds() // 60)
-
-    rows = {(str(r.order), int(r.step)): r for r in frame.itertuples(index=False)}
-    n = problem.num_operations
-    alternative, unit, start, end = [0] * n, [1] * n, [0] * n, [0] * n
-    for o, op in enumerate(problem.operations):
-        key = (problem.orders[op.order].id, op.step)
-        row = rows.get(key)
-        if row is None:
-            return None, f"order {key[0]!r} step {key[1]} is not in it"
-        names = [problem.workstations[a.workstation].id for a in op.alternatives]
-        if row.workstation not in names:
-            return (
-                None,
-                f"order {key[0]!r} step {key[1]}: "
-                f"{row.workstation!r} is not one of its workstations",
-            )
-        try:
-            alternative[o], unit[o] = names.index(str(row.workstation)), int(row.unit)
-            start[o], end[o] = minute(row.start), minute(row.end)
-        except (TypeError, ValueError) as exc:
-            return None, f"order {key[0]!r} step {key[1]}: {exc}"
-    solution = Solution(tuple(alternative), tuple(unit), tuple(start), tuple(end))
-    broken = check_schedule(problem, solution)
-    if broken:
-        return None, f"it breaks {len(broken)} rule(s) now, e.g. {broken[0]}"
-    return solution, ""

@@ -108,15 +108,38 @@ def test_the_independent_checker_accepts_the_answer(outcome: tuple[Any, Any]) ->
     assert report.ok, str(report)
 
 
-def test_service_kpis_have_one_definition(outcome: tuple[Any, Any]) -> None:
+def test_every_kpi_has_one_definition(outcome: tuple[Any, Any]) -> None:
     result, _ = outcome
     k = result.kpis
+    for name in k:
+        assert kpis.definition(name), name
     if "on_time_pct" in k:
         assert k["on_time_pct"] == kpis.on_time_pct(k["lines_on_time"], k["lines"])
-    for name in k:
-        base = name.split(":")[0] + (":<workstation>" if ":" in name else "")
-        if base in ("on_time_pct", "fill_rate_pct", "orders_on_time_pct"):
-            assert base in kpis.KPI_DEFINITIONS
+
+
+def test_every_kpi_definition_is_documented() -> None:
+    text = (DATA.parent / "docs" / "outputs.md").read_text(encoding="utf-8")
+    for name in kpis.KPI_DEFINITIONS:
+        assert f"`{name}`" in text, name
+
+
+@pytest.mark.parametrize(
+    ("name", "family"),
+    [
+        ("utilisation:WS-1", "utilisation:<workstation>"),
+        ("exceptions_cancel", "exceptions_<kind>"),
+        ("planned_orders_make", "planned_orders_<method>"),
+        ("schedule_gap:WS-1+3", "schedule_gap:<part>"),
+    ],
+)
+def test_a_kpi_of_a_family_takes_the_family_definition(name: str, family: str) -> None:
+    assert kpis.definition(name) == kpis.KPI_DEFINITIONS[family]
+
+
+@pytest.mark.parametrize("name", ["no_such_kpi", "utilisation:", "exceptions_"])
+def test_a_kpi_without_definition_is_a_key_error(name: str) -> None:
+    with pytest.raises(KeyError, match="has no definition"):
+        kpis.definition(name)
 
 
 def test_a_broken_answer_is_reported() -> None:
@@ -148,7 +171,24 @@ def test_a_broken_schedule_is_reported() -> None:
     moved = [dataclasses.replace(op, start=first.start, end=first.end) for op in rest]
     broken = dataclasses.replace(result, operations=(first, *moved))
     report = oms_plan.check(broken, ds)
-    assert not report.ok and "breaks" in str(report)
+    # Every violation, not only the first: the steps out of order and the release broken.
+    assert not report.ok and len(report.violations) > 1
+    assert "before step ends" in str(report) and "before release" in str(report)
+
+
+def test_a_schedule_table_that_cannot_be_read_is_reported() -> None:
+    import dataclasses
+
+    ds = oms_plan.load(DATA / "tiny")
+    result = oms_plan.schedule_orders(ds, time_limit=2, workers=1)
+    report = oms_plan.check(dataclasses.replace(result, operations=result.operations[1:]), ds)
+    assert not report.ok and "is not in it" in str(report)
+
+
+def test_a_check_report_has_no_truth_value() -> None:
+    # Checkers once returned lists of violations: ``if report:`` would now read wrongly.
+    with pytest.raises(TypeError, match=r"report\.ok"):
+        bool(oms_plan.CheckReport())
 
 
 def test_the_replan_is_checked_for_coherence() -> None:

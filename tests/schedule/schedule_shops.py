@@ -53,7 +53,7 @@ def shop(
 
 def solution_of(problem: SchedulingProblem, result: ScheduleResult) -> Solution:
     """The :class:`Solution` behind a result (rebuilt from its schedule table)."""
-    from oms_plan.schedule.solve import solution_from_frame
+    from oms_plan.schedule.table import solution_from_frame
 
     solution, why = solution_from_frame(problem, result.to_frame())
     assert solution is not None, why
@@ -69,7 +69,7 @@ def assert_valid(dataset: Dataset | SchedulingProblem, result: ScheduleResult) -
     )
     assert result.has_schedule, result.summary()
     solution = solution_of(problem, result)  # solution_from_frame runs the checker too
-    assert check_schedule(problem, solution) == []
+    assert check_schedule(problem, solution).ok
     return solution
 
 

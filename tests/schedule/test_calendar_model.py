@@ -23,7 +23,7 @@ from oms_plan.results import SolveStatus
 from oms_plan.schedule import SchedulingProblem, check_schedule
 from oms_plan.schedule.calendar import working_time
 from oms_plan.schedule.options import ScheduleOptions
-from oms_plan.schedule.result import objective_values
+from oms_plan.schedule.solution import objective_values
 
 DAY = 1440
 SHIFTS = st.lists(
@@ -112,7 +112,7 @@ def _optimum(problem: SchedulingProblem, objective: str, **kw: object) -> tuple[
     code = solver.solve(built.model)
     assert code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     solution = built.read(solver)
-    assert check_schedule(problem, solution) == []
+    assert check_schedule(problem, solution).ok
     return objective_values(problem, solution)[objective], code == cp_model.OPTIMAL
 
 
@@ -216,11 +216,11 @@ def test_two_units_with_changeovers_take_any_unit_numbering_as_hint() -> None:
     swapped = type(start)(
         start.alternative, tuple(3 - u for u in start.unit), start.start, start.end
     )
-    assert check_schedule(problem, swapped) == []
+    assert check_schedule(problem, swapped).ok
     options = ScheduleOptions(time_limit=2.0, workers=2, hint=swapped)
     outcome = cpsat.solve(problem, options)
     assert outcome.solution is not None
-    assert check_schedule(problem, outcome.solution) == []
+    assert check_schedule(problem, outcome.solution).ok
     value = objective_values(problem, outcome.solution)["weighted_tardiness"]
     assert value <= objective_values(problem, start)["weighted_tardiness"]
 

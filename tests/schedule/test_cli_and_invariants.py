@@ -118,7 +118,7 @@ def test_greedy_and_left_shift_always_valid(seed: int, rule: str) -> None:
     problem = SchedulingProblem.from_dataset(random_shop(seed, n_orders=5))
     solution = dispatch(problem, rule)
     assert solution is not None
-    assert check_schedule(problem, solution) == []
+    assert check_schedule(problem, solution).ok
     shifted = left_shift(problem, solution)
-    assert check_schedule(problem, shifted) == []
+    assert check_schedule(problem, shifted).ok
     assert all(a <= b for a, b in zip(shifted.end, solution.end, strict=True))

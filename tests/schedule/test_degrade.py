@@ -14,7 +14,8 @@ from oms_plan.schedule import decomposed as decomposed_module
 from oms_plan.schedule.decomposed import solve_in_parts
 from oms_plan.schedule.options import BackendOutcome, ScheduleOptions
 from oms_plan.schedule.parts import earliest_completions, relaxation_bound, workstation_groups
-from oms_plan.schedule.result import ScheduleResult, objective_values
+from oms_plan.schedule.result import ScheduleResult
+from oms_plan.schedule.solution import objective_values
 
 DAY = [{"calendar": "DAY", "weekday": d, "start": "06:00", "end": "14:00"} for d in range(5)]
 
@@ -92,7 +93,7 @@ def test_greedy_schedule_is_the_answer_when_the_backend_finds_nothing(
     problem = SchedulingProblem.from_dataset(one_machine)
     out = solve_in_parts(problem, _NothingFound, ScheduleOptions(time_limit=1.0))
     assert out.fallback
-    assert not check_schedule(problem, out.solution)
+    assert check_schedule(problem, out.solution).ok
     (part,) = out.parts
     assert part.solver == "greedy" and part.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)
     # The back-end's bound is kept: it is still a valid bound.
@@ -234,7 +235,7 @@ def test_a_window_of_the_incumbent_is_a_valid_problem_of_its_own() -> None:
         # leave room for), so the search can start from it.
         hint = hood.hint(window)
         assert hint is not None
-        assert not check_schedule(window.problem, hint)
+        assert check_schedule(window.problem, hint).ok
         # Orders whose next step stays fixed must end before it: their due says when.
         for k in bound:
             assert window.problem.orders[k].due in incumbent.start

@@ -13,7 +13,7 @@ import oms_plan
 from oms_plan import Dataset, PlanningError
 from oms_plan.results import SolveStatus
 from oms_plan.schedule import ScheduleResult, SchedulingProblem, check_schedule, schedule_orders
-from oms_plan.schedule.result import Solution, objective_values
+from oms_plan.schedule.solution import Solution, objective_values
 
 FAST = {"time_limit": 2.0, "workers": 2}
 
@@ -134,7 +134,7 @@ def test_checker_flags_a_missing_changeover() -> None:
     p = SchedulingProblem.from_dataset(ds)
     # R1 0-10, B1 10-20 back to back on one unit: the 60-minute changeover is missing.
     bad = Solution((0, 0, 0, 0), (1, 1, 1, 1), (0, 10, 100, 200), (10, 20, 110, 210))
-    assert any("changeover" in m for m in check_schedule(p, bad))
+    assert any("changeover" in m for m in check_schedule(p, bad).violations)
 
 
 def test_multi_unit_workstation_runs_in_parallel() -> None:
@@ -341,7 +341,7 @@ def test_bad_requests_raise_planning_error(
 def test_objective_values_recomputed_by_hand(one_machine: Dataset) -> None:
     p = SchedulingProblem.from_dataset(one_machine)
     sol = Solution((0, 0), (1, 1), (600, 0), (1200, 600))
-    assert check_schedule(p, sol) == []
+    assert check_schedule(p, sol).ok
     assert objective_values(p, sol) == {
         "weighted_tardiness": 0,
         "makespan": 1200,
@@ -359,7 +359,7 @@ def test_checker_flags_overlap_precedence_release_and_calendar(tiny: Dataset) ->
     s[2], e[2] = s[1], s[1] + 165
     s[0], e[0] = 0, 300
     problems = check_schedule(p, Solution(good.alternative, good.unit, tuple(s), tuple(e)))
-    text = "\n".join(problems)
+    text = str(problems)
     assert "before step ends" in text
     assert "before release" in text
     assert "working minutes" in text or "leaves working time" in text

@@ -18,7 +18,7 @@ from oms_plan.schedule.checker import check_schedule
 from oms_plan.schedule.compact import left_shift
 from oms_plan.schedule.options import BackendOutcome, ScheduleOptions, ScheduleOutcome
 from oms_plan.schedule.problem import SchedulingProblem
-from oms_plan.schedule.result import Solution, objective_values
+from oms_plan.schedule.solution import Solution, objective_values
 from oms_solvers.cpsat.schedule_bound import capacity_bound
 from oms_solvers.cpsat.schedule_model import ScheduleModel
 from oms_solvers.cpsat.schedule_solution import hint as hint_model
@@ -102,7 +102,7 @@ def solve(problem: SchedulingProblem, options: ScheduleOptions) -> ScheduleOutco
         stats = SolverStats(NAME, SolveStatus.EMPTY, 0.0, 0.0, time.perf_counter() - began)
         return BackendOutcome(stats, None, (stats,))
     hint = options.hint
-    if hint is not None and check_schedule(problem, hint):
+    if hint is not None and not check_schedule(problem, hint).ok:
         _log.warning("ignoring a hint that is not a valid schedule of this problem")
         hint = None
     if hint is not None:

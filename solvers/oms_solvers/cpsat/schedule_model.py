@@ -32,7 +32,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from oms_plan.schedule.problem import SchedulingProblem
-from oms_plan.schedule.result import Solution
+from oms_plan.schedule.solution import Solution
 from oms_solvers.cpsat import schedule_setups as setups
 from oms_solvers.cpsat.schedule_clock import ClockMaps, LinearExpr, Position
 from oms_solvers.cpsat.schedule_windows import Windows, compute_windows

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ortools.sat.python import cp_model
 
-from oms_plan.schedule.result import Solution
+from oms_plan.schedule.solution import Solution
 
 if TYPE_CHECKING:
     # Annotations only: schedule_model imports this module when it hints and reads.

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oms_plan.schedule.problem import SchedulingProblem
-from oms_plan.schedule.result import Solution, objective_values
+from oms_plan.schedule.solution import Solution, objective_values
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ import time
 from oms_plan.results import SolverStats, SolveStatus
 from oms_plan.schedule.options import BackendOutcome, ScheduleOptions, ScheduleOutcome
 from oms_plan.schedule.problem import ManufacturingOrder, SchedulingProblem
-from oms_plan.schedule.result import Solution, objective_values
+from oms_plan.schedule.solution import Solution, objective_values
 
 NAME = "greedy"
 CAPABILITIES: frozenset[str] = frozenset()  # dispatches: neither a hint nor a bound
