@@ -220,3 +220,24 @@ def test_a_make_order_waits_for_a_late_component_and_its_line_says_so() -> None:
     frame_end = pd.to_datetime(schedule.loc[schedule["item"] == "FRAME", "end"]).max()
     # The bike ships no earlier than its frames are welded.
     assert pd.Timestamp(rows["ship_date"].iat[0]) >= frame_end.normalize()
+
+
+def test_a_replan_against_a_plan_in_memory_keeps_its_allocation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import oms_plan.replan.stable as stable
+
+    ds = _shop(stock=4)
+    base = oms_plan.plan(ds, **QUICK)
+    calls: list[int] = []
+    real = stable.allocate_stock
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stable, "allocate_stock", counted)
+    again = oms_plan.plan(ds, previous=base, **QUICK)
+    assert calls == []
+    pd.testing.assert_frame_equal(again.promises, base.promises)
+    pd.testing.assert_frame_equal(again.planned_orders, base.planned_orders)
