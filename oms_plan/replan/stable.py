@@ -72,6 +72,9 @@ def plan(
     *,
     previous: PreviousLike | None = None,
     freeze_days: int = 0,
+    explain: bool = True,
+    explain_resolves: int | None = None,
+    explain_total: int | None = None,
     **options: Any,
 ) -> Plan:
     """Replan the whole order book, optionally keeping what a previous plan decided.
@@ -88,6 +91,15 @@ def plan(
     freeze_days
         With ``previous``: planned orders it released before plan start + ``freeze_days``
         are kept as firm (MRP nets against them instead of planning them again).
+    explain
+        Compute the ``explanations`` table (counterfactuals of every late and short line,
+        :mod:`oms_plan.explain`) once the promises are final.
+    explain_resolves
+        Re-solves each late or short line may spend on its explanation (the cap that
+        bounds the work; default :data:`oms_plan.explain.DEFAULT_RESOLVES`).
+    explain_total
+        Re-solves all the explanations may spend, shared among the lines, most important
+        first (default :data:`oms_plan.explain.DEFAULT_TOTAL`).
     **options
         Every option of :func:`oms_plan.replan.pipeline.plan` (``policy``,
         ``schedule_solver``, ``schedule_time_limit``, ``executor``, ``parts``, …).
@@ -109,6 +121,9 @@ def plan(
     """
     if freeze_days < 0:
         raise PlanningError(f"freeze_days must be ≥ 0, got {freeze_days}")
+    for name, cap in (("explain_resolves", explain_resolves), ("explain_total", explain_total)):
+        if cap is not None and cap < 1:
+            raise PlanningError(f"{name} must be ≥ 1, got {cap}")
     if previous is None:
         if freeze_days:
             raise PlanningError("freeze_days keeps a previous plan's orders: give previous=")
@@ -120,6 +135,10 @@ def plan(
         )
     else:
         result = _stable(dataset, as_previous(previous), freeze_days, options)
+    # The one point where explanations join the plan: after every promise is final.
+    result = result.with_explanations(
+        dataset, explain=explain, resolves=explain_resolves, total=explain_total
+    )
     remember(dataset, options, result)
     return result
 
