@@ -80,6 +80,8 @@ KPI_DEFINITIONS: dict[str, str] = {
     "schedule_gap": "plan: the largest scheduling gap over the dataset's parts",
     "parts": "plan: independent parts the dataset was planned in",
     "runtime_seconds": "wall-clock seconds of the engine",
+    # -- explanations (the replan) --------------------------------------------------------
+    "lines_explained": "plan: late or short lines with at least one row in explanations",
     # -- exceptions and stamps -----------------------------------------------------------
     "exceptions": "rows of the exceptions table",
     "exceptions_<kind>": "rows of the exceptions table of one kind",
