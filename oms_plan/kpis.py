@@ -62,6 +62,8 @@ KPI_DEFINITIONS: dict[str, str] = {
     "schedule_parts": "workstation groups scheduled independently",
     "schedule_orders_set_aside": "plan: manufacturing orders the scheduler set aside",
     "schedule_fallback": "plan: whether the greedy schedule stands where CP-SAT found nothing",
+    "plan_rounds": "plan: MRP-and-schedule rounds until the promises agreed (most of any part)",
+    "plan_settled": "plan: false when a part stopped at its round limit before agreeing",
     "schedule_objective": "plan: first scheduling objective, summed over groups (max: makespan)",
     "schedule_bound": "plan: lower bound of it valid for the whole problem (summed over groups)",
     "schedule_gap_whole": "plan: (schedule_objective − schedule_bound) / max(1, objective)",
@@ -80,6 +82,8 @@ KPI_DEFINITIONS: dict[str, str] = {
     "schedule_gap": "plan: the largest scheduling gap over the dataset's parts",
     "parts": "plan: independent parts the dataset was planned in",
     "runtime_seconds": "wall-clock seconds of the engine",
+    # -- explanations (the replan) --------------------------------------------------------
+    "lines_explained": "plan: late or short lines with at least one row in explanations",
     # -- exceptions and stamps -----------------------------------------------------------
     "exceptions": "rows of the exceptions table",
     "exceptions_<kind>": "rows of the exceptions table of one kind",

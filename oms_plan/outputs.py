@@ -39,6 +39,16 @@ OUTPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "projection": ("item", "location", "date", "on_hand", "atp"),
     "exceptions": ("kind", "severity", "item", "location", "order", "line", "date", "message"),
     "kpis": ("kpi", "value"),
+    "explanations": (
+        "order",
+        "line",
+        "lever",
+        "target",
+        "amount",
+        "unit",
+        "date",
+        "days_gained",
+    ),
 }
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from oms_plan.atp.ledger import EPS, AtpLedger
+from oms_plan.atp.ledger import EPS, AtpLedger, FloatArray
 from oms_plan.dataset import Dataset
 from oms_plan.outputs import ExceptionRow, exceptions_frame, output_frame
 from oms_plan.timeline import demand_events, supply_events
@@ -43,7 +43,10 @@ def projection_frame(dataset: Dataset) -> pd.DataFrame:
 
 
 def ledger_projection(
-    ledger: AtpLedger, dataset: Dataset, buffers: Sequence[int] | None = None
+    ledger: AtpLedger,
+    dataset: Dataset,
+    buffers: Sequence[int] | None = None,
+    without: Mapping[int, tuple[FloatArray, FloatArray]] | None = None,
 ) -> pd.DataFrame:
     """The projection rows of ``buffers`` (all when ``None``) in the ledger's current state.
 
@@ -55,6 +58,10 @@ def ledger_projection(
         The dataset the ledger was built from (for the dates).
     buffers
         Buffer numbers to include, in the order wanted.
+    without
+        Per buffer, changes of the ledger the projection leaves out (new supply is not stock
+        or a scheduled receipt): the running sum before and after them. The row is shown as
+        before, plus whatever changed since after (exactly the before row when nothing did).
 
     Returns
     -------
@@ -67,8 +74,16 @@ def ledger_projection(
     n = len(chosen)
     items = np.array([ledger.buffers[b][0] for b in chosen], dtype=object)
     locations = np.array([ledger.buffers[b][1] for b in chosen], dtype=object)
-    on_hand = ledger.cum[chosen].reshape(-1) if n else np.zeros(0)
-    atp = np.maximum(ledger.smin[chosen], 0.0).reshape(-1) if n else np.zeros(0)
+    cum, smin = ledger.cum[chosen], ledger.smin[chosen]
+    changed = [k for k, b in enumerate(chosen.tolist()) if without and b in without]
+    if changed and without:
+        cum, smin = cum.copy(), smin.copy()
+        for k in changed:
+            before, after = without[int(chosen[k])]
+            cum[k] = before + (cum[k] - after)
+            smin[k] = np.minimum.accumulate(cum[k, ::-1])[::-1]
+    on_hand = cum.reshape(-1) if n else np.zeros(0)
+    atp = np.maximum(smin, 0.0).reshape(-1) if n else np.zeros(0)
     frame = pd.DataFrame(
         {
             "item": np.repeat(items, horizon),

@@ -438,7 +438,8 @@ class Promiser:
     def atp(self, item: str, location: str) -> pd.DataFrame:
         """Projected stock and cumulative ATP of ``item`` at ``location`` per horizon day.
 
-        Reservations held count as commitments.
+        Stock and scheduled receipts only, as ``oms-plan atp`` shows them (the plan state's
+        new supply for open lines is left out); reservations held count as commitments.
 
         Parameters
         ----------
@@ -465,13 +466,17 @@ class Promiser:
             if b is None:
                 zeros = np.zeros(self._horizon)
                 return pd.DataFrame({"date": self.dataset.dates, "on_hand": zeros, "atp": zeros})
-            proj = ledger_projection(self.ledger, self.dataset, [b])
+            # Stock and scheduled receipts only (SCHEMA.md projection): the new supply of the
+            # plan state (CTP covering open lines) is left out, as ``oms-plan atp`` does.
+            plan = self._engine.plan_rows if self._engine is not None else None
+            proj = ledger_projection(self.ledger, self.dataset, [b], plan)
             return proj[["date", "on_hand", "atp"]].reset_index(drop=True)
 
     def projection(self) -> pd.DataFrame:
-        """The ``projection`` table of every buffer, reservations included."""
+        """The ``projection`` table of every buffer, reservations included (as :meth:`atp`)."""
         with self._lock:
-            return ledger_projection(self.ledger, self.dataset)
+            plan = self._engine.plan_rows if self._engine is not None else None
+            return ledger_projection(self.ledger, self.dataset, None, plan)
 
     def exceptions(self) -> pd.DataFrame:
         """Over-commitments and receipts or commitments beyond the horizon (``exceptions``)."""

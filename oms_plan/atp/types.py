@@ -10,13 +10,16 @@ import typing
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import pandas as pd
 
 from oms_plan.ctp.types import Load, SupplyOrder, Take
 from oms_plan.errors import PlanningError
 from oms_plan.outputs import output_frame
+
+if TYPE_CHECKING:
+    from oms_plan.atp.promiser import Promiser
 
 #: How a shipment's quantity is sourced.
 ShipmentKind = Literal["direct", "transfer", "replenishment"]
@@ -323,6 +326,25 @@ class Promise:
                 }
             )
         return rows
+
+    def explain(self, promiser: Promiser, **options: Any) -> pd.DataFrame:
+        """Why this quote is late or short: counterfactuals, one lever changed at a time.
+
+        Re-solves the line against ``promiser``'s current state with each lever changed
+        (expedite a receipt, more minutes on a workstation, more of a component, more
+        stock, or a held reservation given back); see
+        :func:`oms_plan.explain.explain_promise`, whose keyword arguments ``options`` are
+        (the options the quote was made with, and the re-solve cap).
+
+        Returns
+        -------
+        pandas.DataFrame
+            SCHEMA.md's ``explanations`` columns, best lever first; empty when on time.
+
+        """
+        from oms_plan.explain.api import explain_promise
+
+        return explain_promise(promiser, self, **options)
 
     def summary(self) -> str:
         """One readable line per shipment and for the short quantity."""

@@ -122,6 +122,25 @@ def register(app: typer.Typer) -> None:
                 min=0,
             ),
         ] = 0,
+        explain: Annotated[
+            bool,
+            typer.Option(
+                "--explain/--no-explain",
+                help="Write explanations: counterfactuals of every late or short line.",
+            ),
+        ] = True,
+        explain_resolves: Annotated[
+            int | None,
+            typer.Option(
+                help="Re-solves each late or short line may spend on its explanation.", min=1
+            ),
+        ] = None,
+        explain_total: Annotated[
+            int | None,
+            typer.Option(
+                help="Re-solves all the explanations may spend, shared among the lines.", min=1
+            ),
+        ] = None,
         fmt: FormatOption = TableFormatOption.csv,
         force: ForceOption = False,
     ) -> None:
@@ -176,6 +195,9 @@ def register(app: typer.Typer) -> None:
                         progress=progress,
                         previous=before,
                         freeze_days=freeze_days,
+                        explain=explain,
+                        explain_resolves=explain_resolves,
+                        explain_total=explain_total,
                     )
                 except PlanningError as exc:
                     raise fail_invalid(str(exc)) from exc

@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 
 from oms_plan.atp.ledger import EPS, AtpLedger, FloatArray
+from oms_plan.ctp.bounds import Bounds
 from oms_plan.ctp.capacity import daily_capacity, open_order_load
 from oms_plan.ctp.network import CtpNetwork
 from oms_plan.ctp.scratch import MINUTE_EPS, Order, Scratch
-from oms_plan.ctp.search import SEARCH_LIMIT, OpenDays, Search
+from oms_plan.ctp.search import SEARCH_LIMIT, Memory, OpenDays, Search
 from oms_plan.ctp.types import Load, SupplyOrder, Take
 from oms_plan.dataset import Dataset
 from oms_plan.timeline import demand_events
@@ -140,6 +141,10 @@ class CtpEngine:
         self._dates: dict[int, dt.date] = {}
         #: New supply that covers open order lines (the plan state), as public orders.
         self.committed: list[SupplyOrder] = []
+        #: Per buffer the plan state changed (components taken, new supply arriving): its
+        #: running sum of the ledger before and after the plan state.
+        self.plan_rows: dict[int, tuple[FloatArray, FloatArray]] = {}
+        self._before: dict[int, FloatArray] = {}  # while the plan state is built
         if commit_open_lines:
             self._commit_open_lines()
 
@@ -227,6 +232,7 @@ class CtpEngine:
 
         """
         scratch = self.scratch()
+        memory = Memory(Bounds(self.network, self.ledger.buffer, scratch, self._open_days))
         best: CtpAnswer | None = None
         reason = "lead_time" if routes else "transit"
         spent = 0
@@ -238,15 +244,22 @@ class CtpEngine:
                 if route.transit > limit:
                     reason = "transit"
                 continue
-            if best is not None and (
-                best.quantity >= quantity - EPS and earliest + route.offset >= best.delivery
-            ):
-                continue  # cannot beat the best whole answer (a tie keeps the earlier route)
+            if best is not None and best.quantity >= quantity - EPS:
+                # Cannot beat the best whole answer (a tie keeps the earlier route): not even
+                # when orders could make all of it as soon as components allow.
+                if earliest + route.offset >= best.delivery:
+                    continue
+                if route.method == "make" and (
+                    memory.bounds.earliest_made(item, route.plant, route.lead, quantity)
+                    + route.offset
+                    >= best.delivery
+                ):
+                    continue
             mark = scratch.mark()
-            # A search per route: what one route learnt about failures must not leak into
-            # another's reasons (docs: the binding is the first failure of the route).
+            # A search per route (its own budget and first failure); what earlier routes
+            # learnt is exact (failures with the rows they read, bounds), so they share it.
             search = Search(
-                self.network, self.ledger.buffer, scratch, budget - spent, self._open_days
+                self.network, self.ledger.buffer, scratch, budget - spent, self._open_days, memory
             )
             answer, why = self._route_answer(search, item, route, quantity, due, last)
             spent += search.work
@@ -467,6 +480,8 @@ class CtpEngine:
         needs.sort()
         for _, day, b, qty in needs:
             self._cover(b, day, qty)
+        cum = ledger.cum
+        self.plan_rows = {b: (row, cum[b].copy()) for b, row in self._before.items()}
 
     def _cover(self, b: int, day: int, qty: float) -> None:
         item, loc = self.ledger.buffers[b]
@@ -485,6 +500,8 @@ class CtpEngine:
             spent += search.work
             if got > EPS:
                 takes, loads = tuple(scratch.takes), tuple(scratch.loads)
+                for changed in {b, *(leg[0] for leg in takes)} - self._before.keys():
+                    self._before[changed] = self.ledger.cum[changed].copy()
                 self.apply(takes, loads)
                 self.ledger.restore(b, when, got)  # the new supply arrives: a receipt
                 self.committed.extend(self.public_orders(tuple(scratch.orders)))

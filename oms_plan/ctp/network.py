@@ -75,6 +75,29 @@ class Lot:
             q = max(math.ceil(q - TOL), 1)
         return float(q)
 
+    def least(self) -> float:
+        """A lower bound of every positive :meth:`size` (0 when it can be any small quantity).
+
+        Fixed orders are ``piece``; others are at least ``lot_min`` and one ``multiple``
+        (less the rounding tolerance), and at least one unit when whole without a multiple.
+        Lower bounds of what an order needs (components, minutes) rest on it.
+        """
+        if self.fixed:
+            return self.piece
+        least = max(self.lot_min - TOL * (self.multiple + 1.0), 0.0)
+        if self.multiple > 0:
+            least = max(least, self.multiple - TOL)
+        elif self.integral:
+            least = max(least, 1.0)
+        return least
+
+    def possible(self) -> bool:
+        """Whether any order at all fits under ``cap`` (a fixed piece may not)."""
+        if self.fixed:
+            return self.size(self.piece, math.inf) > 0.0
+        # The rounded-up smallest order fits, or the cap rounded down is still one.
+        return self.size(self.smallest() or 1.0, math.inf) > 0.0
+
     def size(self, want: float, most: float) -> float:
         """Quantity of one make order for a need of ``want`` when at most ``most`` fits.
 

@@ -7,6 +7,11 @@ copied on first write (copy-on-write), every write remembers the row as it was, 
 :meth:`Scratch.rollback` to a :meth:`Scratch.mark` restores them exactly. What was taken and
 booked is recorded (``takes``, ``loads``, ``orders``) so the chosen answer can be applied to
 the real state later, leg by leg.
+
+Every row has an id that changes when it is written and returns on rollback. While ``track``
+holds a dict, every read notes the row's id there (the first read of each row): a result
+computed from the rows so noted holds again whenever they have the same ids (:meth:`valid`),
+which is how the search remembers failed attempts.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from __future__ import annotations
 import itertools
 from typing import NamedTuple
 
-from oms_plan.atp.ledger import EPS, FloatArray, apply_consume
+from oms_plan.atp.ledger import FloatArray, apply_consume
+
+#: Row ids noted by reads: key -> id. ATP row ``b`` is key ``b``; workstation ``w`` is ``-1 - w``.
+Reads = dict[int, int]
 
 _IDS = itertools.count(1)
 
@@ -75,6 +83,7 @@ class Scratch:
         "_cap_ids",
         "_caps",
         "_free",
+        "_row_ids",
         "_rows",
         "_smin",
         "_undo",
@@ -83,6 +92,7 @@ class Scratch:
         "orders",
         "state",
         "takes",
+        "track",
     )
 
     def __init__(
@@ -98,6 +108,10 @@ class Scratch:
         self._undo: list[tuple[bool, int, FloatArray | None, int]] = []
         # Workstation -> id of its row's contents (absent: untouched); see cap_id.
         self._cap_ids: dict[int, int] = {}
+        # Buffer -> id of its ATP row's contents (absent: untouched, id 0); see row_id.
+        self._row_ids: dict[int, int] = {}
+        #: Where reads note row ids (``None``: nowhere); see the module doc.
+        self.track: Reads | None = None
         self.takes: list[tuple[int, int, float]] = []
         self.loads: list[tuple[int, int, float]] = []
         self.orders: list[Order] = []
@@ -106,19 +120,24 @@ class Scratch:
     # -- reads ------------------------------------------------------------------------------
     def atp(self, b: int, day: int) -> float:
         """Quantity that can still be taken from buffer ``b`` on ``day`` (never below 0)."""
+        track = self.track
+        if track is not None and b not in track:
+            track[b] = self._row_ids.get(b, 0)
         row = self._rows.get(b)
         value = self._smin.item(b, day) if row is None else row.item(day)
         return value if value > 0.0 else 0.0
 
-    def first_positive(self, b: int) -> int:
-        """First day ATP of buffer ``b`` is positive (the horizon when never)."""
+    def atp_row(self, b: int) -> FloatArray:
+        """ATP of buffer ``b`` per day, non-decreasing, possibly negative (read only)."""
+        track = self.track
+        if track is not None and b not in track:
+            track[b] = self._row_ids.get(b, 0)
         row = self._rows.get(b)
-        if row is None:
-            row = self._smin[b]
-        return int(row.searchsorted(EPS, side="right"))
+        return self._smin[b] if row is None else row
 
     def free_row(self, w: int) -> FloatArray:
         """Free minutes of workstation ``w`` per day (read only)."""
+        self.note_cap(w)
         row = self._caps.get(w)
         return self._free[w] if row is None else row
 
@@ -133,8 +152,39 @@ class Scratch:
             return own
         return -1 - self._versions[w] if self._versions is not None else 0
 
+    def note_cap(self, w: int) -> None:
+        """Note workstation ``w``'s row as read (see ``track``)."""
+        track = self.track
+        if track is not None and -1 - w not in track:
+            track[-1 - w] = self.cap_id(w)
+
+    def row_id(self, key: int) -> int:
+        """The current id of a row by its key in :data:`Reads`."""
+        if key >= 0:
+            return self._row_ids.get(key, 0)
+        return self.cap_id(-1 - key)
+
+    def valid(self, reads: Reads) -> bool:
+        """Whether every row in ``reads`` still has the id noted there."""
+        row_ids = self._row_ids
+        for key, ident in reads.items():
+            if key >= 0:
+                if row_ids.get(key, 0) != ident:
+                    return False
+            elif self.cap_id(-1 - key) != ident:
+                return False
+        return True
+
+    def note(self, reads: Reads) -> None:
+        """Note rows read by a result reused from earlier (``reads``, valid now)."""
+        track = self.track
+        if track is not None:
+            for key, ident in reads.items():
+                track.setdefault(key, ident)
+
     def window(self, w: int, first: int, last: int) -> float:
         """Free minutes of workstation ``w`` from day ``first`` through day ``last``."""
+        self.note_cap(w)
         row = self._caps.get(w)
         if row is None:
             row = self._free[w]
@@ -150,10 +200,11 @@ class Scratch:
             self._undo.append((False, b, None, 0))
             row = self._rows[b] = self._smin[b].copy()
         else:
-            self._undo.append((False, b, row.copy(), 0))
+            self._undo.append((False, b, row.copy(), self._row_ids[b]))
         apply_consume(row, day, quantity)
         self.takes.append((b, day, quantity))
         self.state = next(_IDS)
+        self._row_ids[b] = self.state
 
     def book(self, w: int, first: int, last: int, minutes: float) -> None:
         """Book ``minutes`` on workstation ``w`` in days ``first … last``, earliest days first.
@@ -195,14 +246,13 @@ class Scratch:
         while len(undo) > mark.undo:
             is_cap, key, before, before_id = undo.pop()
             rows = self._caps if is_cap else self._rows
+            ids = self._cap_ids if is_cap else self._row_ids
             if before is None:
                 del rows[key]
-                if is_cap:
-                    del self._cap_ids[key]
+                del ids[key]
             else:
                 rows[key] = before
-                if is_cap:
-                    self._cap_ids[key] = before_id
+                ids[key] = before_id
         del self.takes[mark.takes :]
         del self.loads[mark.loads :]
         del self.orders[mark.orders :]

@@ -29,23 +29,46 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import numpy as np
-import numpy.typing as npt
-
 from oms_plan.atp.ledger import EPS
+from oms_plan.ctp.bounds import NEVER, Bounds, OpenDays
 from oms_plan.ctp.network import CtpNetwork, Step
-from oms_plan.ctp.scratch import MINUTE_EPS, Order, Scratch
+from oms_plan.ctp.scratch import MINUTE_EPS, Order, Reads, Scratch
 
 #: Why a search stopped without an answer: its work budget ran out.
 SEARCH_LIMIT = "search_limit"
 #: Attempts of one make order when its components come short.
 _ATTEMPTS = 3
-BoolArray = npt.NDArray[np.bool_]
-#: (item, plant, lead) -> (ids of the workstations' rows, completion days with minutes).
-OpenDays = dict[tuple[str, str, int], tuple[tuple[int, ...], BoolArray]]
 
-#: "No such day".
-NEVER = 1 << 30
+__all__ = ["NEVER", "SEARCH_LIMIT", "Memory", "OpenDays", "Search"]
+
+#: A new-supply call: (item, location, quantity, by, chain of transfer locations).
+Call = tuple[str, str, float, int, frozenset[str]]
+#: A remembered failure: (rows read, the reason, whether it was the order's own capacity).
+Failure = tuple[Reads, str | None, bool]
+
+
+class Memory:
+    """What searches on one scratch learn and may share: bounds and failed attempts.
+
+    Failed attempts are remembered with the rows they read (:attr:`Scratch.track`): a failure
+    leaves the state as it was, and the same call on rows with the same ids fails the same way
+    (a search is a function of what it reads), with the same reason. So this is valid for any
+    search on the same scratch, whatever its budget (failures at the search limit are not
+    remembered).
+
+    Parameters
+    ----------
+    bounds
+        The lower bounds, on the scratch.
+
+    """
+
+    def __init__(self, bounds: Bounds) -> None:
+        self.bounds = bounds
+        #: (item, location, quantity, by, path) -> (rows read, fail, own capacity).
+        self.no_supply: dict[Call, Failure] = {}
+        #: (item, plant, want, completion, lead) -> (rows read, fail, own capacity).
+        self.no_order: dict[tuple[str, str, float, int, int], Failure] = {}
 
 
 class Search:
@@ -62,7 +85,10 @@ class Search:
     budget
         Work units (obtains + make-order attempts) before the search gives up.
     open_days
-        A cache of :meth:`_open_days` to share between searches (keyed by row ids).
+        A cache of open days (:mod:`oms_plan.ctp.bounds`) to share between searches.
+    memory
+        What an earlier search on the same scratch learnt (:class:`Memory`); a new one when
+        ``None``.
 
     Attributes
     ----------
@@ -81,6 +107,7 @@ class Search:
         scratch: Scratch,
         budget: int,
         open_days: OpenDays | None = None,
+        memory: Memory | None = None,
     ) -> None:
         self.net = network
         self.buffer_of = buffer_of
@@ -90,16 +117,12 @@ class Search:
         self.exhausted = False
         self.fail: str | None = None
         self.horizon = network.horizon
-        # (item, location) -> (state, by, quantity, reason): new supply found nothing then;
-        # with the state unchanged, the same quantity by an earlier day finds nothing either
-        # (every attempt it would make was made and failed, leaving the state as it was).
-        self._nothing: dict[tuple[str, str], tuple[int, int, float, str | None]] = {}
-        # (item, location) -> (state, earliest day anything can be had there); see earliest.
-        self._bounds: dict[tuple[str, str], tuple[int, int]] = {}
-        # (item, plant, lead) -> (ids of the workstations' rows, completion days with
-        # minutes); see _open_days. Shared by the searches of an engine: the ids say whether
-        # an entry still holds.
-        self._open = open_days if open_days is not None else {}
+        if memory is None:
+            memory = Memory(Bounds(network, buffer_of, scratch, open_days))
+        self.memory = memory
+        self.bounds = memory.bounds
+        self._no_supply = memory.no_supply
+        self._no_order = memory.no_order
         # Whether the last failed make order failed for its own minutes (not a component's).
         self._own_capacity = False
 
@@ -136,17 +159,27 @@ class Search:
         self, item: str, location: str, quantity: float, by: int, path: frozenset[str]
     ) -> float:
         """New supply of ``quantity`` of ``item`` at ``location`` ready by day ``by``."""
-        key = (item, location)
-        seen = self._nothing.get(key)
-        state = self.scratch.state
-        if (
-            seen is not None
-            and seen[0] == state
-            and by <= seen[1]
-            and abs(quantity - seen[2]) <= EPS
-        ):
-            self.fail = seen[3]
+        key = (item, location, quantity, by, path)
+        scratch = self.scratch
+        seen = self._no_supply.get(key)
+        if seen is not None and scratch.valid(seen[0]):
+            scratch.note(seen[0])
+            self.fail, self._own_capacity = seen[1], seen[2]
             return 0.0
+        outer, reads = scratch.track, Reads()
+        scratch.track = reads
+        try:
+            got = self._new_supply(item, location, quantity, by, path)
+        finally:
+            scratch.track = outer
+        scratch.note(reads)
+        if got <= EPS and not self.exhausted:
+            self._no_supply[key] = (reads, self.fail, self._own_capacity)
+        return got
+
+    def _new_supply(
+        self, item: str, location: str, quantity: float, by: int, path: frozenset[str]
+    ) -> float:
         got = 0.0
         self.fail = None
         for alt in self.net.alternatives(item, location):
@@ -171,7 +204,6 @@ class Search:
             else:
                 got += self.make_backward(item, location, rest, by, alt.lead)
         if got <= EPS:
-            self._nothing[key] = (self.scratch.state, by, quantity, self.fail)
             return 0.0
         return got if got < quantity else quantity
 
@@ -192,10 +224,10 @@ class Search:
                 # that was not the order's own minutes) before the components could first
                 # be had at all. Either bound alone is valid; the cheaper one comes first.
                 if self._own_capacity:
-                    c = self._open_before(item, plant, lead, c)
+                    c = self.bounds.open_before(item, plant, lead, c)
                     continue
                 floor = self.earliest_make(item, plant, lead)
-                c = self._open_before(item, plant, lead, c) if c - 1 >= floor else -1
+                c = self.bounds.open_before(item, plant, lead, c) if c - 1 >= floor else -1
                 if c < floor:
                     break
                 continue
@@ -226,9 +258,9 @@ class Search:
             if got <= EPS:
                 first_fail = first_fail or self.fail
                 if self._own_capacity:
-                    c = self._open_from(item, plant, lead, c + 1)
+                    c = self.bounds.open_from(item, plant, lead, c + 1)
                     continue
-                c = self._open_from(
+                c = self.bounds.open_from(
                     item, plant, lead, max(c + 1, self.earliest_make(item, plant, lead))
                 )
                 continue
@@ -236,115 +268,38 @@ class Search:
             end = c
         return made, end, first_fail
 
-    # -- lower bounds ------------------------------------------------------------------------
-    def _open_days(self, item: str, plant: str, lead: int) -> BoolArray | None:
-        """Completion days on which a make order of ``item`` at ``plant`` could have its minutes.
-
-        Per step, some alternative has, in the days from release to completion, the minutes
-        of the smallest order the lot rules allow (``None``: no routing, every day).
-        """
-        steps = self.net.steps(item, plant)
-        if not steps:
-            return None
-        key = (item, plant, lead)
-        # Valid while the workstations' rows are the same (not the whole state: a booking
-        # elsewhere changes nothing here).
-        ids = tuple(self.scratch.cap_id(w) for step in steps for w, _, _ in step.alternatives)
-        hit = self._open.get(key)
-        if hit is not None and hit[0] == ids:
-            return hit[1]
-        horizon = self.horizon
-        smallest = self.net.lots[item].smallest()
-        days = np.arange(horizon)
-        first = np.maximum(days - lead, 0)
-        ok = days >= lead
-        for step in steps:
-            fits = np.zeros(horizon, dtype=bool)
-            for w, setup, run in step.alternatives:
-                total = np.concatenate(([0.0], np.cumsum(self.scratch.free_row(w))))
-                window = total[days + 1] - total[first]
-                # A margin far above the rounding of the running sums: a day is skipped only
-                # when its minutes are clearly short.
-                margin = 1e-6 + 1e-9 * float(total[-1])
-                fits |= window >= setup + smallest * run - margin
-            ok &= fits
-        self._open[key] = (ids, ok)
-        return ok
-
-    def _open_before(self, item: str, plant: str, lead: int, c: int) -> int:
-        """The latest completion day before ``c`` that :meth:`_open_days` allows (or -1)."""
-        ok = self._open_days(item, plant, lead)
-        if ok is None:
-            return c - 1
-        found = np.flatnonzero(ok[:c])
-        return int(found[-1]) if len(found) else -1
-
-    def _open_from(self, item: str, plant: str, lead: int, c: int) -> int:
-        """The first completion day from ``c`` on that :meth:`_open_days` allows."""
-        ok = self._open_days(item, plant, lead)
-        if ok is None or c >= self.horizon:
-            return c
-        found = np.flatnonzero(ok[c:])
-        return c + int(found[0]) if len(found) else NEVER
-
+    # -- lower bounds (bounds.py) -------------------------------------------------------------
     def earliest(self, item: str, location: str) -> int:
-        """A day before which no quantity at all of ``item`` can be had at ``location``.
-
-        The first day ATP there is positive, or new supply could be ready ignoring capacity
-        (a purchase's lead time; a transfer's origin plus its lead time; production's lead
-        time after its components' earliest days); ``NEVER`` when none. Only used to skip
-        attempts that would fail: the answers are those of trying every day.
-        """
-        value, _ = self._earliest(item, location, frozenset({location}))
-        return value
+        """A day before which no quantity at all of ``item`` can be had at ``location``."""
+        return self.bounds.earliest(item, location)
 
     def earliest_make(self, item: str, plant: str, lead: int) -> int:
-        """A completion day before which no make order of ``item`` at ``plant`` succeeds.
-
-        Its components' earliest days plus the lead time, then the first day with the minutes
-        of the smallest order.
-        """
-        worst = 0
-        for comp, per in self.net.bom(item, plant):
-            if per > 0.0:
-                worst = max(worst, self.earliest(comp, plant))
-        return self._open_from(item, plant, lead, lead + worst)
-
-    def _earliest(self, item: str, location: str, visiting: frozenset[str]) -> tuple[int, bool]:
-        key = (item, location)
-        state = self.scratch.state
-        hit = self._bounds.get(key)
-        if hit is not None and hit[0] == state:
-            return hit[1], False
-        best, cut = NEVER, False
-        b = self.buffer_of(item, location)
-        if b is not None:
-            best = self.scratch.first_positive(b)
-        for alt in self.net.alternatives(item, location):
-            if alt.method == "buy":
-                best = min(best, alt.lead)
-            elif alt.method == "transfer":
-                if alt.origin in visiting:
-                    cut = True  # a cycle of transfers: its value depends on the way in
-                    continue
-                value, deeper = self._earliest(item, alt.origin, visiting | {alt.origin})
-                cut = cut or deeper
-                best = min(best, value + alt.lead)
-            else:
-                worst = 0
-                for comp, per in self.net.bom(item, location):
-                    if per > 0.0:
-                        value, _ = self._earliest(comp, location, frozenset({location}))
-                        worst = max(worst, value)
-                best = min(best, self._open_from(item, location, alt.lead, alt.lead + worst))
-        if not cut:
-            self._bounds[key] = (state, best)
-        return best, cut
+        """A completion day before which no make order of ``item`` at ``plant`` succeeds."""
+        return self.bounds.earliest_make(item, plant, lead)
 
     def make_order(self, item: str, plant: str, want: float, c: int, lead: int) -> float:
         """One make order completing on day ``c``; returns how much of ``want`` it covers."""
         if self._spend():
             return 0.0
+        key = (item, plant, want, c, lead)
+        scratch = self.scratch
+        seen = self._no_order.get(key)
+        if seen is not None and scratch.valid(seen[0]):
+            scratch.note(seen[0])
+            self.fail, self._own_capacity = seen[1], seen[2]
+            return 0.0
+        outer, reads = scratch.track, Reads()
+        scratch.track = reads
+        try:
+            got = self._make_order(item, plant, want, c, lead)
+        finally:
+            scratch.track = outer
+        scratch.note(reads)
+        if got <= EPS and not self.exhausted:
+            self._no_order[key] = (reads, self.fail, self._own_capacity)
+        return got
+
+    def _make_order(self, item: str, plant: str, want: float, c: int, lead: int) -> float:
         a = c - lead
         steps = self.net.steps(item, plant)
         scratch = self.scratch

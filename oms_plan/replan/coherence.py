@@ -24,6 +24,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from oms_plan.dataset import Dataset
+from oms_plan.errors import VerificationError
 
 #: Readiness of supply that will not be ready inside the plan (an unscheduled make order).
 NEVER_READY = dt.date.max
@@ -62,7 +63,8 @@ def coherence_problems(tables: Mapping[str, pd.DataFrame], dataset: Dataset) -> 
             problems.append(f"line {o}/{ln}: short with no binding to say why")
     if pegging.empty:
         return problems
-    to_lines = pegging.loc[pegging["line"].notna()]
+    # A peg with no supplier records a requirement nothing covers (MRP's ``short``).
+    to_lines = pegging.loc[pegging["line"].notna() & pegging["supplier"].notna()]
     for supplier, o, ln, qty in zip(
         to_lines["supplier"].astype(str),
         to_lines["order"].astype(str),
@@ -88,6 +90,24 @@ def coherence_problems(tables: Mapping[str, pd.DataFrame], dataset: Dataset) -> 
                 f"line {o}/{key[1]}: ships on {ship} but {supplier!r} ({qty:g}) is {late}"
             )
     return problems
+
+
+def verify_coherent(tables: Mapping[str, pd.DataFrame], dataset: Dataset) -> None:
+    """Raise when the plan breaks the coherent-plan rule (``plan(..., verify=True)``).
+
+    Raises
+    ------
+    VerificationError
+        Naming the first violations and how many there are (a bug in oms_plan).
+
+    """
+    problems = coherence_problems(tables, dataset)
+    if problems:
+        shown = "\n  ".join(problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise VerificationError(
+            f"the plan is not coherent ({len(problems)} problems):\n  {shown}{more}"
+        )
 
 
 def supply_readiness(tables: Mapping[str, pd.DataFrame], dataset: Dataset) -> dict[str, dt.date]:

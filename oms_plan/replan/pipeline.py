@@ -28,13 +28,17 @@ from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 from oms_plan.mrp import plan_materials
 from oms_plan.outputs import kpis_frame, output_frame
+from oms_plan.replan.coherence import verify_coherent
+from oms_plan.replan.coherent import coherent_plan
+from oms_plan.replan.commitments import broken_commitments
 from oms_plan.replan.decompose import split
 from oms_plan.replan.kpis import schedule_parts_kpis, service_kpis, utilisation, worst
+from oms_plan.replan.repair import repair
 from oms_plan.replan.result import PLAN_TABLES, Plan
-from oms_plan.replan.setaside import short_lines
-from oms_plan.results import SolverStats
+from oms_plan.results import SolverStats, SolveStatus
 from oms_plan.schedule import schedule_orders
-from oms_plan.schedule.result import PartReport
+from oms_plan.schedule.problem import SchedulingProblem
+from oms_plan.schedule.result import PartReport, ScheduleResult, parse_objective
 
 log = logging.getLogger("oms_plan")
 
@@ -73,6 +77,9 @@ class PartOutcome:
     schedule_parts: tuple[PartReport, ...] = ()
     set_aside: int = 0
     fallback: bool = False
+    #: Rounds of MRP and scheduling until the promises agreed (see replan.coherent).
+    rounds: int = 1
+    settled: bool = True
 
 
 def plan(
@@ -107,7 +114,9 @@ def plan(
         deterministic time is not wall-clock time: a limit of 3 can take several times
         as many seconds on a large shop.
     verify
-        Re-check every schedule with the independent checker.
+        Re-check every schedule with the independent checker, and the whole plan with
+        the coherent-plan rule (:func:`oms_plan.replan.coherence.coherence_problems`):
+        a violation raises :class:`~oms_plan.errors.VerificationError`.
     executor
         Where parts run; ``None`` plans in this process.
     parts
@@ -171,7 +180,10 @@ def plan(
             for stage in outcome.stages:
                 tick(stage)
             outcomes.append(outcome)
-    return _merge(dataset, outcomes, len(pieces), time.perf_counter() - began, options)
+    result = _merge(dataset, outcomes, len(pieces), time.perf_counter() - began, options)
+    if verify:
+        verify_coherent(result.tables, dataset)
+    return result
 
 
 def plan_part(
@@ -193,50 +205,127 @@ def plan_part(
         time_limit=options.allocation_time_limit,
     )
     finished("allocate")
-    materials = plan_materials(dataset)
+
+    searched: list[ScheduleResult] = []
+
+    def run_schedule(
+        planned: pd.DataFrame, pegging: pd.DataFrame
+    ) -> tuple[pd.DataFrame, dict[str, str], ScheduleResult]:
+        make = planned.loc[planned["method"] == "make"].copy()
+        make["priority"] = _planned_priorities(dataset, pegging, make)
+        result = None
+        if searched:
+            # Later rounds only take orders away: repair the last schedule (same sequences,
+            # nothing earlier) rather than search again — fast, and no line moves for nothing.
+            result = _repaired(dataset, make, _carried(make, last[0]), options)
+        if result is None:
+            result = schedule_orders(
+                dataset,
+                orders=make if not make.empty else None,
+                solver=options.schedule_solver,
+                objective=options.schedule_objective,
+                time_limit=options.schedule_time_limit,
+                seed=options.seed,
+                deterministic=True,
+                verify=options.verify,
+            )
+            searched.append(result)
+        table = result.to_frames()["schedule"]
+        last[:] = [table.assign(_key=table["order"].map(_order_keys(make)))]
+        aside = {a.order: a.workstation for a in result.set_aside}
+        return table, aside, result
+
+    last: list[pd.DataFrame] = []
+    agreed = coherent_plan(dataset, allocation.promises, plan_materials, run_schedule)
+    materials, schedule = agreed.materials, agreed.schedule
     finished("mrp")
-    planned = materials.planned_orders
-    make = planned.loc[planned["method"] == "make"].copy()
-    make["priority"] = _planned_priorities(dataset, materials.pegging, make)
-    schedule = schedule_orders(
-        dataset,
-        orders=make if not make.empty else None,
-        solver=options.schedule_solver,
-        objective=options.schedule_objective,
-        time_limit=options.schedule_time_limit,
-        seed=options.seed,
-        deterministic=True,
-        verify=options.verify,
-    )
     finished("schedule")
     schedule_frames = schedule.to_frames()
-    # Degrade, never collapse: what a set-aside order would have delivered is short.
-    aside = {a.order: a.workstation for a in schedule.set_aside}
-    promises = short_lines(allocation.promises, materials.pegging, aside)
     tables = {
-        "promises": promises,
-        "planned_orders": planned,
-        "pegging": materials.pegging,
+        "promises": agreed.promises,
+        "planned_orders": agreed.planned_orders,
+        "pegging": agreed.pegging,
         "schedule": schedule_frames["schedule"],
-        "projection": materials.projection,
+        "projection": agreed.projection,
         "exceptions": pd.concat(
             [
-                _tagged(allocation.exceptions, "allocate"),
+                _tagged(_without_broken(allocation.exceptions), "allocate"),
+                _tagged(broken_commitments(dataset, agreed.promises), "allocate"),
                 _tagged(materials.exceptions, "mrp"),
                 _tagged(schedule_frames["exceptions"], "schedule"),
             ],
             ignore_index=True,
         ),
     }
+    # The solver's outcome (status, gap, parts) is that of the last search; a repaired
+    # schedule has no bound of its own.
+    search = searched[-1]
     return PartOutcome(
         tables=tables,
-        stats={"allocate": allocation.stats, "schedule": schedule.stats},
+        stats={"allocate": allocation.stats, "schedule": search.stats},
         schedule_kpis={**schedule.kpis, "late_orders": len(schedule.late_orders)},
         stages=tuple(stages),
-        schedule_parts=schedule.parts,
+        schedule_parts=search.parts,
         set_aside=len(schedule.set_aside),
         fallback=schedule.fallback,
+        rounds=agreed.rounds,
+        settled=agreed.settled,
     )
+
+
+def _order_keys(make: pd.DataFrame) -> dict[str, tuple[str, str, str, str]]:
+    """Planned make order id → what identifies it across rounds but its quantity."""
+    return {
+        str(pid): (str(item), str(loc), str(release), str(due))
+        for pid, item, loc, release, due in zip(
+            make["planned_order"],
+            make["item"],
+            make["location"],
+            make["release_date"],
+            make["due_date"],
+            strict=True,
+        )
+    }
+
+
+def _carried(make: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """The last round's schedule with its planned orders named as this round's.
+
+    MRP numbers planned orders per buffer, so cutting one quantity renames the later ones;
+    an order with the same item, location, release and due date (its quantity may have
+    shrunk) keeps its place in the schedule under its new name.
+    """
+    by_key: dict[tuple[str, str, str, str], list[str]] = {}
+    for pid, key in _order_keys(make).items():
+        by_key.setdefault(key, []).append(pid)
+    names: dict[str, str] = {}
+    for old, key in dict(zip(before["order"].astype(str), before["_key"], strict=True)).items():
+        if isinstance(key, tuple) and by_key.get(key):
+            names[old] = by_key[key].pop(0)
+    # A planned order of the last round with no counterpart was cut: it leaves the schedule.
+    planned_before = before["_key"].map(lambda k: isinstance(k, tuple))
+    kept = ~planned_before | before["order"].astype(str).isin(names)
+    out = before.loc[kept]
+    return out.assign(order=out["order"].astype(str).map(lambda o: names.get(o, o))).drop(
+        columns="_key"
+    )
+
+
+def _repaired(
+    dataset: Dataset, make: pd.DataFrame, before: pd.DataFrame, options: PlanOptions
+) -> ScheduleResult | None:
+    """``before`` repaired for these planned make orders; ``None`` when repair cannot say."""
+    problem = SchedulingProblem.from_dataset(dataset, orders=make if len(make) else None)
+    objective = parse_objective(options.schedule_objective)
+    result = repair(problem, before, objective, verify=options.verify)
+    if result.stats.status not in (SolveStatus.FEASIBLE, SolveStatus.EMPTY):
+        return None
+    return result
+
+
+def _without_broken(exceptions: pd.DataFrame) -> pd.DataFrame:
+    """The allocation's exceptions but its ``broken_commitment`` ones (the plan's replace them)."""
+    return exceptions.loc[exceptions["kind"] != "broken_commitment"]
 
 
 def _tagged(frame: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -365,6 +454,8 @@ def _kpis(
     kpis.update(schedule_parts_kpis([o.schedule_parts for o in outcomes], objective))
     kpis["schedule_orders_set_aside"] = sum(o.set_aside for o in outcomes)
     kpis["schedule_fallback"] = any(o.fallback for o in outcomes)
+    kpis["plan_rounds"] = max((o.rounds for o in outcomes), default=1)
+    kpis["plan_settled"] = all(o.settled for o in outcomes)
     exceptions = tables["exceptions"]
     kpis["exceptions"] = len(exceptions)
     for kind, count in exceptions["kind"].value_counts().sort_index().items():

@@ -15,7 +15,7 @@ import pandas as pd
 from oms_plan.errors import DatasetError, Issue
 from oms_plan.outputs import OUTPUT_COLUMNS, output_frame
 from oms_plan.reading import read_csv_table
-from oms_plan.replan.result import PLAN_TABLES, Plan
+from oms_plan.replan.result import FOLDER_TABLES, Plan
 
 #: Tables a folder must hold to be read as a plan; the others are empty when absent
 #: (``oms-plan allocate`` writes promises, exceptions and kpis only).
@@ -27,14 +27,20 @@ _DATES = {
     "projection": ("date",),
     "exceptions": ("date",),
     "pegging": ("need_date", "supply_date"),
+    "explanations": ("date",),
 }
 _FLOATS = {
     "promises": ("quantity",),
     "planned_orders": ("quantity",),
     "pegging": ("quantity",),
     "projection": ("on_hand", "atp"),
+    "explanations": ("amount",),
 }
-_INTS = {"promises": ("days_late",), "schedule": ("step", "unit")}
+_INTS = {
+    "promises": ("days_late",),
+    "schedule": ("step", "unit"),
+    "explanations": ("days_gained",),
+}
 #: Identifier and text columns: kept as text, a missing value as None.
 _TEXT = {
     "promises": ("order", "line", "item", "location", "status", "binding"),
@@ -44,6 +50,7 @@ _TEXT = {
     "projection": ("item", "location"),
     "exceptions": ("kind", "severity", "item", "location", "order", "line", "message"),
     "kpis": ("kpi",),
+    "explanations": ("order", "line", "lever", "target", "unit"),
 }
 
 
@@ -76,9 +83,11 @@ def read_plan(path: str | Path) -> Plan:
         raise DatasetError([Issue("plan", None, None, f"plan folder {str(folder)!r} {what}")])
     issues: list[Issue] = []
     tables: dict[str, pd.DataFrame] = {}
-    for name in PLAN_TABLES:
+    for name in FOLDER_TABLES:
         raw = _read_table(folder, name, issues)
         if raw is None:
+            if name == "explanations":
+                continue  # a folder without it: Plan.explain computes what it is asked
             if name in REQUIRED_TABLES:
                 issues.append(
                     Issue(name, None, None, f"{folder} has no {name}.csv or {name}.parquet")
@@ -127,6 +136,10 @@ def _typed(name: str, frame: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
         out[col] = _parsed(name, col, out[col], issues, "number").round().astype("Int64")
     if name == "kpis":
         out["value"] = out["value"].map(_kpi_value).astype(object)
+    if name == "explanations":
+        for col in ("on_time", "exact"):  # extra columns, flags as written
+            if col in out.columns:
+                out[col] = out[col].map(_flag)
     return output_frame(name, out)
 
 
@@ -152,6 +165,12 @@ def _parsed(
     for row in bad[bad].index[:20]:
         issues.append(Issue(table, int(row) + 1, column, f"{values[row]!r} is not a {kind}"))
     return parsed
+
+
+def _flag(value: object) -> object:
+    if isinstance(value, str):
+        return {"true": True, "false": False}.get(value.strip().lower(), value)
+    return value
 
 
 def _kpi_value(value: object) -> object:

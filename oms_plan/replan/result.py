@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from oms_plan.outputs import write_outputs
+from oms_plan.errors import PlanningError
+from oms_plan.outputs import kpis_frame, write_outputs
 from oms_plan.results import SolverStats, SolveStatus, kpi_value, worst_status
 from oms_plan.serialization import decode_frames, encode_frames
 from oms_plan.writing import TableFormat
@@ -19,8 +22,7 @@ from oms_plan.writing import TableFormat
 if TYPE_CHECKING:
     from oms_plan.dataset import Dataset
 
-#: Tables of a plan folder, in the order they are written (the plan outputs of
-#: ``docs/outputs.md``).
+#: Tables the planning engines make (part by part, merged), in the order they are written.
 PLAN_TABLES = (
     "promises",
     "planned_orders",
@@ -30,6 +32,9 @@ PLAN_TABLES = (
     "exceptions",
     "kpis",
 )
+#: Every table of a plan folder (SCHEMA.md "Plan outputs"): the engines' tables, then the
+#: ``explanations`` of late and short lines, made once the promises are final.
+FOLDER_TABLES = (*PLAN_TABLES, "explanations")
 
 #: The KPIs that hold the status of a plan's stages (read when its solves are not known).
 _STAGE_STATUS = ("allocation_status", "schedule_status")
@@ -56,6 +61,9 @@ class Plan:
         Number of independent parts the dataset was planned in.
     runtime
         Wall-clock seconds of the whole replan.
+    dataset
+        The planned dataset, when the plan was made in this process (what
+        :meth:`explain` re-solves against); ``None`` for a plan read from a folder.
 
     """
 
@@ -63,6 +71,7 @@ class Plan:
     part_stats: Mapping[str, SolverStats] = field(default_factory=dict)
     parts: int = 1
     runtime: float = 0.0
+    dataset: Dataset | None = field(default=None, repr=False, compare=False)
 
     # -- the shared result contract ---------------------------------------------------
     @property
@@ -114,10 +123,6 @@ class Plan:
     def kpi(self, name: str) -> object:
         """The value of KPI ``name`` (``KeyError`` naming the known KPIs when unknown)."""
         return kpi_value(self.kpis, name)
-
-    def to_frames(self) -> dict[str, pd.DataFrame]:
-        """Every table (copies), keyed by table name, in :data:`PLAN_TABLES` order."""
-        return {name: self.tables[name].copy() for name in PLAN_TABLES}
 
     def summary(self) -> str:
         """A few lines for a planner: service level, material, capacity, exceptions."""
@@ -198,6 +203,137 @@ class Plan:
     def exceptions(self) -> pd.DataFrame:
         """The ``exceptions`` table."""
         return self.tables["exceptions"].copy(deep=False)
+
+    @property
+    def explanations(self) -> pd.DataFrame:
+        """The ``explanations`` table (empty when the plan was made without them)."""
+        from oms_plan.explain import explanations_frame
+
+        frame = self.tables.get("explanations")
+        return explanations_frame([]) if frame is None else frame.copy(deep=False)
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """Every table (copies), keyed by table name, in :data:`FOLDER_TABLES` order."""
+        frames = {name: self.tables[name].copy() for name in PLAN_TABLES}
+        frames["explanations"] = self.explanations.copy()
+        return frames
+
+    def explain(
+        self,
+        order: str,
+        line: str,
+        *,
+        dataset: Dataset | None = None,
+        resolves: int | None = None,
+    ) -> pd.DataFrame:
+        """Why a line of this plan is late or short: its rows of the ``explanations`` table.
+
+        Parameters
+        ----------
+        order, line
+            The order line.
+        dataset
+            The planned dataset, to compute the explanation when the plan has none for the
+            line (a plan read from a folder, or planned with ``explain=False``); default:
+            the plan's own.
+        resolves
+            Re-solves the line may spend; when given, the explanation is computed again
+            with this cap instead of read from the table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The ``explanations`` columns, best lever first; empty when the line is on time
+            or no single lever helps.
+
+        Raises
+        ------
+        PlanningError
+            The line is not in the plan, or there is nothing to compute the explanation
+            from (no table rows and no dataset).
+
+        """
+        from oms_plan.explain import DEFAULT_RESOLVES, explain_plan, late_lines
+
+        key = (str(order), str(line))
+        promises = self.tables["promises"]
+        mine = (promises["order"].astype(str) == key[0]) & (promises["line"].astype(str) == key[1])
+        if not mine.any():
+            raise PlanningError(f"order line {key[0]!r}/{key[1]!r} is not in this plan")
+        if key not in late_lines(promises.loc[mine]):
+            return self.explanations.iloc[0:0]
+        # A plan that has the table explained every late and short line: no rows = no lever.
+        table = self.tables.get("explanations")
+        if table is not None and resolves is None:
+            rows = (table["order"].astype(str) == key[0]) & (table["line"].astype(str) == key[1])
+            return table.loc[rows].reset_index(drop=True)
+        ds = dataset if dataset is not None else self.dataset
+        if ds is None:
+            raise PlanningError(
+                f"this plan has no explanation of {key[0]!r}/{key[1]!r}: pass dataset= "
+                "(the planned dataset) to compute it"
+            )
+        return explain_plan(
+            ds,
+            promises,
+            planned_orders=self.tables["planned_orders"],
+            schedule=self.tables["schedule"],
+            lines=[key],
+            resolves=resolves or DEFAULT_RESOLVES,
+        )
+
+    def with_explanations(
+        self,
+        dataset: Dataset,
+        *,
+        explain: bool = True,
+        resolves: int | None = None,
+        total: int | None = None,
+    ) -> Plan:
+        """A copy of the plan with its ``explanations`` table computed (and the dataset kept).
+
+        Parameters
+        ----------
+        dataset
+            The planned dataset.
+        explain
+            Compute the table (else only keep the dataset, for :meth:`explain`).
+        resolves
+            Re-solves each late or short line may spend (default
+            :data:`oms_plan.explain.DEFAULT_RESOLVES`).
+        total
+            Re-solves the whole table may spend, shared among the lines (default
+            :data:`oms_plan.explain.DEFAULT_TOTAL`).
+
+        Returns
+        -------
+        Plan
+            A new plan; when the table is computed its KPIs gain ``lines_explained`` (lines
+            with at least one row), and its runtime (``runtime_seconds``) includes the table.
+
+        """
+        from oms_plan.explain import DEFAULT_RESOLVES, DEFAULT_TOTAL, explain_plan
+
+        if not explain:
+            return dataclasses.replace(self, dataset=dataset)
+        began = time.perf_counter()
+        table = explain_plan(
+            dataset,
+            self.tables["promises"],
+            planned_orders=self.tables["planned_orders"],
+            schedule=self.tables["schedule"],
+            resolves=resolves or DEFAULT_RESOLVES,
+            total=total or DEFAULT_TOTAL,
+        )
+        seconds = time.perf_counter() - began
+        kpis = self.tables["kpis"]
+        values = dict(zip(kpis["kpi"], kpis["value"], strict=True))
+        values["lines_explained"] = int(table[["order", "line"]].drop_duplicates().shape[0])
+        runtime = self.runtime + seconds
+        if "runtime_seconds" in values:  # the whole replan, its explanations included
+            values["runtime_seconds"] = round(runtime, 3)
+        tables = {**self.tables, "explanations": table, "kpis": kpis_frame(values)}
+        return dataclasses.replace(self, tables=tables, dataset=dataset, runtime=runtime)
 
     def write(self, out: str | Path, *, format: TableFormat = "csv") -> list[Path]:
         """Write every table into folder ``out``; return the paths."""

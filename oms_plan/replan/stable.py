@@ -25,6 +25,7 @@ import hashlib
 import time
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import oms_plan.replan.pipeline as pipeline
@@ -32,7 +33,11 @@ from oms_plan.allocate import allocate_stock
 from oms_plan.dataset import Dataset
 from oms_plan.errors import PlanningError
 from oms_plan.mrp import plan_materials
+from oms_plan.mrp.result import MrpResult
 from oms_plan.outputs import kpis_frame
+from oms_plan.replan.coherence import verify_coherent
+from oms_plan.replan.coherent import coherent_plan
+from oms_plan.replan.commitments import broken_commitments
 from oms_plan.replan.decompose import partition, subset
 from oms_plan.replan.kpis import worst
 from oms_plan.replan.previous import (
@@ -53,7 +58,6 @@ from oms_plan.replan.previous import (
 )
 from oms_plan.replan.repair import repair
 from oms_plan.replan.result import Plan
-from oms_plan.replan.setaside import short_lines
 from oms_plan.results import SolverStats, SolveStatus
 from oms_plan.schedule import schedule_orders
 from oms_plan.schedule.problem import SchedulingProblem
@@ -68,6 +72,9 @@ def plan(
     *,
     previous: PreviousLike | None = None,
     freeze_days: int = 0,
+    explain: bool = True,
+    explain_resolves: int | None = None,
+    explain_total: int | None = None,
     **options: Any,
 ) -> Plan:
     """Replan the whole order book, optionally keeping what a previous plan decided.
@@ -84,6 +91,15 @@ def plan(
     freeze_days
         With ``previous``: planned orders it released before plan start + ``freeze_days``
         are kept as firm (MRP nets against them instead of planning them again).
+    explain
+        Compute the ``explanations`` table (counterfactuals of every late and short line,
+        :mod:`oms_plan.explain`) once the promises are final.
+    explain_resolves
+        Re-solves each late or short line may spend on its explanation (the cap that
+        bounds the work; default :data:`oms_plan.explain.DEFAULT_RESOLVES`).
+    explain_total
+        Re-solves all the explanations may spend, shared among the lines, most important
+        first (default :data:`oms_plan.explain.DEFAULT_TOTAL`).
     **options
         Every option of :func:`oms_plan.replan.pipeline.plan` (``policy``,
         ``schedule_solver``, ``schedule_time_limit``, ``executor``, ``parts``, …).
@@ -105,6 +121,9 @@ def plan(
     """
     if freeze_days < 0:
         raise PlanningError(f"freeze_days must be ≥ 0, got {freeze_days}")
+    for name, cap in (("explain_resolves", explain_resolves), ("explain_total", explain_total)):
+        if cap is not None and cap < 1:
+            raise PlanningError(f"{name} must be ≥ 1, got {cap}")
     if previous is None:
         if freeze_days:
             raise PlanningError("freeze_days keeps a previous plan's orders: give previous=")
@@ -116,6 +135,10 @@ def plan(
         )
     else:
         result = _stable(dataset, as_previous(previous), freeze_days, options)
+    # The one point where explanations join the plan: after every promise is final.
+    result = result.with_explanations(
+        dataset, explain=explain, resolves=explain_resolves, total=explain_total
+    )
     remember(dataset, options, result)
     return result
 
@@ -180,46 +203,65 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
     digests = group_digests(dataset, options)
     allocation_key = _overall(digests)
     parts = raw.get("parts") or pipeline.MAX_DEFAULT_PARTS
-    promises, allocation_exceptions, allocate_stats, allocation_reused = _allocate(
+    promises, allocation_exceptions, allocate_stats, kept_items = _allocate(
         dataset, previous, digests, options, int(parts)
     )
     stats["allocate"] = allocate_stats
     tick("allocate", 1)
 
-    # 2. MRP, against the frozen planned orders as firm receipts
+    # 2. MRP of what the allocation left, against the frozen planned orders as firm
+    # receipts; 3. the schedule — kept, else repaired — in rounds until they agree.
     frozen = frozen_orders(dataset, previous.tables["planned_orders"], freeze_days)
-    material_ds = dataset
-    if not frozen.empty:
-        material_ds = dataset.replace(
-            supply=pd.concat([dataset.supply, as_supply(frozen)], ignore_index=True)
-        )
-    materials = plan_materials(material_ds)
-    # Planned orders identical to previous ones keep their ids (MRP renumbers per buffer).
-    names = stable_ids(
-        materials.planned_orders,
-        previous.tables["planned_orders"],
-        set(frozen["planned_order"].astype(str)),
-    )
-    planned = renamed(materials.planned_orders, ("planned_order",), names)
-    pegging = renamed(materials.pegging, ("supplier", "order"), names)
-    material_exceptions = renamed(pipeline._tagged(materials.exceptions, "mrp"), ("order",), names)
-    if not frozen.empty:
-        planned = pd.concat([frozen[list(planned.columns)], planned], ignore_index=True)
-        # A frozen order released before plan start still has to be expedited: as a firm
-        # receipt MRP no longer says so, so its previous message is kept.
-        kept = _previous_exceptions(previous, "mrp")
-        kept = kept.loc[
-            (kept["kind"] == "expedite") & kept["order"].isin(set(frozen["planned_order"]))
-        ]
-        material_exceptions = pd.concat([kept, material_exceptions], ignore_index=True)
-    tick("mrp", 2)
+    frozen_ids = set(frozen["planned_order"].astype(str))
 
-    # 3. schedule
-    make = _make_orders(dataset, planned, pegging)
-    schedule_key = schedule_stamp(dataset, make, options)
-    schedule_reused = stamps.get("input_schedule") == schedule_key
-    schedule: ScheduleResult | None = None
-    if schedule_reused:
+    def run_materials(residual: Dataset) -> MrpResult:
+        material_ds = residual
+        if not frozen.empty:
+            material_ds = residual.replace(
+                supply=pd.concat([residual.supply, as_supply(frozen)], ignore_index=True)
+            )
+        materials = plan_materials(material_ds)
+        # Planned orders identical to previous ones keep their ids (MRP renumbers per buffer).
+        names = stable_ids(materials.planned_orders, previous.tables["planned_orders"], frozen_ids)
+        planned = renamed(materials.planned_orders, ("planned_order",), names)
+        pegging = renamed(materials.pegging, ("supplier", "order"), names)
+        exceptions = renamed(pipeline._tagged(materials.exceptions, "mrp"), ("order",), names)
+        if not frozen.empty:
+            planned = pd.concat([frozen[list(planned.columns)], planned], ignore_index=True)
+            # A frozen order released before plan start still has to be expedited: as a
+            # firm receipt MRP no longer says so, so its previous message is kept.
+            kept = _previous_exceptions(previous, "mrp")
+            kept = kept.loc[(kept["kind"] == "expedite") & kept["order"].isin(frozen_ids)]
+            exceptions = pd.concat([kept, exceptions], ignore_index=True)
+        return dataclasses.replace(
+            materials, planned_orders=planned, pegging=pegging, exceptions=exceptions
+        )
+
+    def run_schedule(
+        planned: pd.DataFrame, pegging: pd.DataFrame
+    ) -> tuple[pd.DataFrame, dict[str, str], tuple[str, ScheduleResult | None]]:
+        make = _make_orders(dataset, planned, pegging)
+        key = schedule_stamp(dataset, make, options)
+        if stamps.get("input_schedule") == key:
+            problem = SchedulingProblem.from_dataset(dataset, orders=make if len(make) else None)
+            aside = {a.order: a.workstation for a in problem.set_aside}
+            return previous.tables["schedule"], aside, (key, None)
+        result = _schedule(dataset, make, previous.tables["schedule"], options)
+        aside = {a.order: a.workstation for a in result.set_aside}
+        return result.to_frames()["schedule"], aside, (key, result)
+
+    agreed = coherent_plan(
+        dataset,
+        promises,
+        run_materials,
+        run_schedule,
+        cut=_kept_cuts(dataset, previous, kept_items),
+    )
+    materials = agreed.materials
+    tick("mrp", 2)
+    schedule_key, schedule = agreed.schedule
+    schedule_reused = schedule is None
+    if schedule is None:
         schedule_table = previous.tables["schedule"]
         schedule_exceptions = _previous_exceptions(previous, "schedule")
         stats["schedule"] = _kept_stats(previous, "schedule")
@@ -231,32 +273,25 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
         }
         late = kpis.loc[kpis["kpi"] == "manufacturing_orders_late", "value"]
         schedule_kpis["late_orders"] = int(float(str(late.iloc[0]))) if len(late) else 0
-        if not allocation_reused:
-            # The previous promises had the set-aside orders' lines short; the new ones not.
-            problem = SchedulingProblem.from_dataset(dataset, orders=make if len(make) else None)
-            aside = {a.order: a.workstation for a in problem.set_aside}
-            promises = short_lines(promises, pegging, aside)
     else:
-        schedule = _schedule(dataset, make, previous.tables["schedule"], options)
         frames = schedule.to_frames()
         schedule_table = frames["schedule"]
         schedule_exceptions = pipeline._tagged(frames["exceptions"], "schedule")
         stats["schedule"] = schedule.stats
         schedule_kpis = {**schedule.kpis, "late_orders": len(schedule.late_orders)}
-        aside = {a.order: a.workstation for a in schedule.set_aside}
-        promises = short_lines(promises, pegging, aside)
     tick("schedule", 3)
 
     tables = {
-        "promises": promises,
-        "planned_orders": planned,
-        "pegging": pegging,
+        "promises": agreed.promises,
+        "planned_orders": agreed.planned_orders,
+        "pegging": agreed.pegging,
         "schedule": schedule_table,
-        "projection": materials.projection,
+        "projection": agreed.projection,
         "exceptions": pd.concat(
             [
-                allocation_exceptions,
-                material_exceptions,
+                pipeline._without_broken(allocation_exceptions),
+                pipeline._tagged(broken_commitments(dataset, agreed.promises), "allocate"),
+                materials.exceptions,
                 schedule_exceptions,
             ],
             ignore_index=True,
@@ -270,11 +305,15 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
         schedule_parts=() if schedule is None else schedule.parts,
         set_aside=0 if schedule is None else len(schedule.set_aside),
         fallback=False if schedule is None else schedule.fallback,
+        rounds=agreed.rounds,
+        settled=agreed.settled,
     )
     result = pipeline._merge(dataset, [outcome], 1, time.perf_counter() - began, options)
     result = _with_inputs(result, dataset, digests)
     if schedule_reused:
         result = _with_schedule_kpis(result, previous)
+    if options.verify:
+        verify_coherent(result.tables, dataset)
     return stamped(result, {"input_allocation": allocation_key, "input_schedule": schedule_key})
 
 
@@ -295,12 +334,12 @@ def _allocate(
     digests: dict[str, str],
     options: pipeline.PlanOptions,
     parts: int,
-) -> tuple[pd.DataFrame, pd.DataFrame, SolverStats, bool]:
-    """Promises, allocation exceptions and stats; whether every group was kept.
+) -> tuple[pd.DataFrame, pd.DataFrame, SolverStats, set[str]]:
+    """Allocation promises, exceptions and stats; the items of unchanged groups.
 
-    A group keeps its previous promises when every previous promise row of its items was
-    made from the same inputs (the row's :data:`INPUT_COLUMN` is the group's digest). The
-    other groups are allocated as a plan from scratch allocates them: in the parts
+    A group is unchanged when every previous promise row of its items was made from the
+    same inputs (the row's :data:`INPUT_COLUMN` is the group's digest). Every group is
+    allocated as a plan from scratch allocates it: in the parts
     :func:`oms_plan.replan.decompose.partition` makes, each with its own budget.
     """
     groups = allocation_groups(dataset)
@@ -316,14 +355,15 @@ def _allocate(
                 kept.add(str(g))
     else:
         before_group = pd.Series(None, index=before.index, dtype=object)
-    kept_items = {i for i, g in groups.items() if g in kept}
-    kept_promises = before.loc[before_group.isin(kept)].drop(
-        columns=[INPUT_COLUMN], errors="ignore"
-    )
-    kept_exceptions = before_exceptions.loc[before_exceptions["item"].isin(kept_items)]
-    changed = line_groups - kept
+    unchanged = {i for i, g in groups.items() if g in kept}
+    # A plan's promises are not the allocation's (they ship planned supply too), so every
+    # group is allocated again: deterministically, so an unchanged group gets what it had.
+    kept_items: set[str] = set()
+    kept_promises = before.iloc[0:0].drop(columns=[INPUT_COLUMN], errors="ignore")
+    kept_exceptions = before_exceptions.iloc[0:0]
+    changed = line_groups
     if not changed:
-        return kept_promises, kept_exceptions, _kept_stats(previous, "allocation"), True
+        return kept_promises, kept_exceptions, _kept_stats(previous, "allocation"), unchanged
     changed_items = {i for i, g in groups.items() if g in changed}
     # The parts a plan from scratch would allocate (decompose.split): a changed group is
     # allocated in the very sub-problem, with the very budget, that a fresh plan gives it,
@@ -351,7 +391,30 @@ def _allocate(
     )
     status, gap = worst(all_stats, "allocate")
     stats = SolverStats("allocate", SolveStatus(status), 1.0, 1.0 - min(gap, 1.0), 0.0)
-    return promises, exceptions, stats, False
+    return promises, exceptions, stats, unchanged
+
+
+def _kept_cuts(dataset: Dataset, previous: Plan, kept_items: set[str]) -> np.ndarray:
+    """Per orders row, the quantity the previous plan left short, for lines of kept items.
+
+    The replan starts where the previous plan settled: supply is not planned again for
+    what it found it cannot promise in time, unless the line's allocation changed.
+    """
+    orders = dataset.orders
+    cut = np.zeros(len(orders))
+    before = previous.tables["promises"]
+    short = before.loc[before["status"].astype(str) == "short"]
+    if short.empty or not kept_items:
+        return cut
+    amount = short.groupby([short["order"].astype(str), short["line"].astype(str)])[
+        "quantity"
+    ].sum()
+    for k, (o, ln, item) in enumerate(
+        zip(orders["order"].astype(str), orders["line"].astype(str), orders["item"], strict=True)
+    ):
+        if str(item) in kept_items:
+            cut[k] = float(amount.get((o, ln), 0.0))
+    return cut
 
 
 def _schedule_kpi(name: str) -> bool:

@@ -102,18 +102,7 @@ def test_json_round_trip_gives_equal_tables_with_their_dtypes(outcome: tuple[Any
     assert all(_same(back.kpis[k], v) for k, v in result.kpis.items())
 
 
-#: (engine, dataset) pairs whose answer is known to break its checker: the replan is made
-#: coherent on the sample on another branch (remove the pair once that lands; strict, so an
-#: answer that passes says so).
-NOT_YET_CHECKED = {("plan", "sample")}
-
-
-def test_the_independent_checker_accepts_the_answer(
-    request: pytest.FixtureRequest, outcome: tuple[Any, Any]
-) -> None:
-    params = request.node.callspec.params
-    if (params["outcome"], params["dataset"]) in NOT_YET_CHECKED:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="replan not yet coherent"))
+def test_the_independent_checker_accepts_the_answer(outcome: tuple[Any, Any]) -> None:
     result, dataset = outcome
     report = oms_plan.check(result, dataset)
     assert isinstance(report, oms_plan.CheckReport)

@@ -13,7 +13,7 @@ import oms_plan
 from oms_plan import Dataset, Model
 from oms_plan.cli.main import app
 from oms_plan.outputs import OUTPUT_COLUMNS
-from oms_plan.replan import PLAN_TABLES, item_groups, partition, plan, split
+from oms_plan.replan import FOLDER_TABLES, item_groups, partition, plan, split
 
 FAST = {"schedule_time_limit": 0.5, "allocation_time_limit": 1.0}
 
@@ -76,7 +76,7 @@ def two_product_lines() -> Dataset:
 def test_plan_writes_every_table_with_schema_columns(tiny: Dataset) -> None:
     result = plan(tiny, **FAST)
     frames = result.to_frames()
-    assert tuple(frames) == PLAN_TABLES
+    assert tuple(frames) == FOLDER_TABLES
     for name, frame in frames.items():
         assert list(frame.columns[: len(OUTPUT_COLUMNS[name])]) == list(OUTPUT_COLUMNS[name])
     # Every unit ordered is either promised or reported short: nothing is lost.
@@ -106,7 +106,7 @@ def test_planned_make_orders_are_scheduled(tiny: Dataset) -> None:
 def test_same_dataset_same_plan(tiny: Dataset) -> None:
     first = plan(tiny, **FAST).to_frames()
     second = plan(tiny, **FAST).to_frames()
-    for name in PLAN_TABLES:
+    for name in FOLDER_TABLES:
         if name == "kpis":
             continue  # runtime differs
         pd.testing.assert_frame_equal(first[name], second[name])
@@ -193,7 +193,7 @@ def test_cli_plan_writes_the_plan_folder(tiny_path: Path, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     # (the folder also holds the hidden marker of a folder oms-plan wrote)
     tables = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    assert tables == sorted(f"{t}.csv" for t in PLAN_TABLES)
+    assert tables == sorted(f"{t}.csv" for t in FOLDER_TABLES)
     kpis = pd.read_csv(out / "kpis.csv")
     assert "on_time_pct" in set(kpis["kpi"])
 
