@@ -304,7 +304,13 @@ class CtpEngine:
             done = min(due, last)
             if got < quantity - EPS:
                 more, end, forward_fail = search.make_forward(
-                    item, route.plant, quantity - got, max(due + 1, 0), last, route.lead
+                    item,
+                    route.plant,
+                    quantity - got,
+                    max(due + 1, 0),
+                    last,
+                    route.lead,
+                    why_known=first_fail is not None,
                 )
                 got += more
                 if more > EPS:

@@ -402,7 +402,7 @@ def _merge(
             stats[f"{stage}[{k}]"] = value
     first = options.schedule_objective.split(",")[0].strip()
     tables["kpis"] = kpis_frame(_kpis(dataset, tables, stats, outcomes, parts, runtime, first))
-    return Plan(tables=tables, stats=stats, parts=parts, runtime=runtime)
+    return Plan(tables=tables, part_stats=stats, parts=parts, runtime=runtime)
 
 
 def _sorted(dataset: Dataset, name: str, frame: pd.DataFrame) -> pd.DataFrame:

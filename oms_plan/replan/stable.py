@@ -326,12 +326,7 @@ def _overall(digests: dict[str, str]) -> str:
 
 def _with_inputs(result: Plan, dataset: Dataset, digests: dict[str, str]) -> Plan:
     promises = with_inputs(result.tables["promises"], dataset, digests)
-    return Plan(
-        tables={**result.tables, "promises": promises},
-        stats=result.stats,
-        parts=result.parts,
-        runtime=result.runtime,
-    )
+    return dataclasses.replace(result, tables={**result.tables, "promises": promises})
 
 
 def _allocate(
@@ -451,12 +446,7 @@ def _with_schedule_kpis(result: Plan, previous: Plan) -> Plan:
             values[str(name)] = value
     for name in [k for k in values if _schedule_kpi(k) and k not in known]:
         del values[name]
-    return Plan(
-        tables={**result.tables, "kpis": kpis_frame(values)},
-        stats=result.stats,
-        parts=result.parts,
-        runtime=result.runtime,
-    )
+    return dataclasses.replace(result, tables={**result.tables, "kpis": kpis_frame(values)})
 
 
 def _schedule(
