@@ -365,6 +365,15 @@ class CtpEngine:
         for b, day, qty in reversed(takes):
             self.ledger.restore(b, day, qty)
 
+    def set_free_row(self, workstation: int, row: FloatArray) -> None:
+        """Overwrite a workstation's free minutes (exact restore of a saved row).
+
+        Goes through here rather than writing ``free`` directly so the row's version is
+        bumped and the search's cached facts about the row are dropped.
+        """
+        self.free[workstation][:] = row
+        self._versions[workstation] = next(self._version_ids)
+
     def overdrawn(self, takes: tuple[Leg, ...], loads: tuple[Leg, ...]) -> str | None:
         """After :meth:`apply`: what no longer holds (a message), or ``None``."""
         smin = self.ledger.smin
