@@ -62,6 +62,8 @@ KPI_DEFINITIONS: dict[str, str] = {
     "schedule_parts": "workstation groups scheduled independently",
     "schedule_orders_set_aside": "plan: manufacturing orders the scheduler set aside",
     "schedule_fallback": "plan: whether the greedy schedule stands where CP-SAT found nothing",
+    "plan_rounds": "plan: MRP-and-schedule rounds until the promises agreed (most of any part)",
+    "plan_settled": "plan: false when a part stopped at its round limit before agreeing",
     "schedule_objective": "plan: first scheduling objective, summed over groups (max: makespan)",
     "schedule_bound": "plan: lower bound of it valid for the whole problem (summed over groups)",
     "schedule_gap_whole": "plan: (schedule_objective − schedule_bound) / max(1, objective)",

@@ -5,8 +5,9 @@ rebuilds them with :func:`decode_frames`, so that ``from_json(to_json())`` gives
 under :meth:`pandas.DataFrame.equals`, dtypes included. Each column is stored with its dtype
 and its values: numbers and text as JSON values (NaN as the ``NaN`` token Python's ``json``
 reads back), missing values as ``null``, timestamps as ISO text, categoricals as their
-categories plus codes. Object columns may hold text, numbers, booleans, ``None``, dates and
-timestamps; dates and timestamps are tagged so that they come back as the same type.
+categories plus codes. Object columns may hold text, numbers, booleans, ``None``, ``NaT``,
+``NA``, dates and timestamps; all but ``None`` of the missing values, dates and timestamps
+are tagged so that they come back as the same type.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ import pandas as pd
 
 #: Tags of the object-column values JSON cannot hold as themselves.
 _TIMESTAMP, _DATE = "$timestamp", "$date"
+#: Tags of the missing values other than ``None`` an object column may hold: each comes back
+#: as itself (``DataFrame.equals`` tells ``NaT`` and ``NA`` from ``None``).
+_MISSING: dict[str, object] = {"$nat": pd.NaT, "$na": pd.NA}
 
 
 def encode_frames(frames: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
@@ -141,8 +145,11 @@ def _plain(value: object) -> object:
 
 
 def _encode_object(value: object) -> object:
-    if _missing(value):
+    if value is None:
         return None
+    for tag, missing in _MISSING.items():
+        if value is missing:
+            return {tag: None}
     value = _plain(value)
     if isinstance(value, pd.Timestamp | dt.datetime):
         return {_TIMESTAMP: pd.Timestamp(value).isoformat()}
@@ -161,6 +168,9 @@ def _decode_object(value: object) -> object:
             return pd.Timestamp(value[_TIMESTAMP])
         if _DATE in value:
             return dt.date.fromisoformat(value[_DATE])
+        for tag, missing in _MISSING.items():
+            if tag in value:
+                return missing
         raise ValueError(f"unknown tagged value {value!r}")
     if isinstance(value, float) and math.isnan(value):
         return math.nan

@@ -68,4 +68,4 @@ if TYPE_CHECKING:
     from oms_plan.results import EngineResult
 
     # mypy checks that every engine's result implements the shared contract.
-    _RESULTS: tuple[type[EngineResult], ...] = (AllocationResult, MrpResult, ScheduleResult)
+    _RESULTS: tuple[type[EngineResult], ...] = (AllocationResult, MrpResult, ScheduleResult, Plan)

@@ -112,6 +112,8 @@ class Bounds:
         self._reach: dict[tuple[str, str], tuple[int, FloatArray, Reads]] = {}
         # (item, plant, lead) -> (state, earliest completion, rows read); see earliest_make.
         self._make: dict[tuple[str, str, int], tuple[int, int, Reads]] = {}
+        # (item, plant, lead) -> (state, most made by each day, rows read); see most_made.
+        self._made: dict[tuple[str, str, int], tuple[int, FloatArray, Reads]] = {}
 
     # -- open days -------------------------------------------------------------------------
     def open_days(self, item: str, plant: str, lead: int) -> Open | None:
@@ -235,9 +237,7 @@ class Bounds:
             else:
                 first = self.earliest_make(item, location, alt.lead)
                 if first < horizon:
-                    made = self.most_made(item, location, alt.lead)
-                    made[:first] = 0.0
-                    out += made
+                    out[first:] += self.most_made(item, location, alt.lead)[first:]
         if unlimited < horizon:
             out[unlimited:] = math.inf
         return out, cut
@@ -247,8 +247,26 @@ class Bounds:
 
         Each order takes qty × per of every component (less EPS at most) by its release, so
         together they take no more than the component's reach lead days earlier allows
-        (a slack covers the EPS of many orders).
+        (a slack covers the EPS of many orders). Non-decreasing (read only).
         """
+        key = (item, plant, lead)
+        scratch = self.scratch
+        state = scratch.state
+        hit = self._made.get(key)
+        if hit is not None and (hit[0] == state or scratch.valid(hit[2])):
+            scratch.note(hit[2])
+            return hit[1]
+        outer, reads = scratch.track, Reads()
+        scratch.track = reads
+        try:
+            value = self._compute_made(item, plant, lead)
+        finally:
+            scratch.track = outer
+        scratch.note(reads)
+        self._made[key] = (state, value, reads)
+        return value
+
+    def _compute_made(self, item: str, plant: str, lead: int) -> FloatArray:
         horizon = self.horizon
         most = np.full(horizon, math.inf)
         for comp, per in self.net.bom(item, plant):

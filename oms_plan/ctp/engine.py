@@ -304,7 +304,13 @@ class CtpEngine:
             done = min(due, last)
             if got < quantity - EPS:
                 more, end, forward_fail = search.make_forward(
-                    item, route.plant, quantity - got, max(due + 1, 0), last, route.lead
+                    item,
+                    route.plant,
+                    quantity - got,
+                    max(due + 1, 0),
+                    last,
+                    route.lead,
+                    why_known=first_fail is not None,
                 )
                 got += more
                 if more > EPS:
@@ -358,6 +364,15 @@ class CtpEngine:
             self._versions[w] = next(self._version_ids)
         for b, day, qty in reversed(takes):
             self.ledger.restore(b, day, qty)
+
+    def set_free_row(self, workstation: int, row: FloatArray) -> None:
+        """Overwrite a workstation's free minutes (exact restore of a saved row).
+
+        Goes through here rather than writing ``free`` directly so the row's version is
+        bumped and the search's cached facts about the row are dropped.
+        """
+        self.free[workstation][:] = row
+        self._versions[workstation] = next(self._version_ids)
 
     def overdrawn(self, takes: tuple[Leg, ...], loads: tuple[Leg, ...]) -> str | None:
         """After :meth:`apply`: what no longer holds (a message), or ``None``."""

@@ -179,8 +179,11 @@ class Scratch:
         """Note rows read by a result reused from earlier (``reads``, valid now)."""
         track = self.track
         if track is not None:
-            for key, ident in reads.items():
-                track.setdefault(key, ident)
+            if not track:
+                track.update(reads)
+                return
+            for key in reads.keys() - track.keys():
+                track[key] = reads[key]
 
     def window(self, w: int, first: int, last: int) -> float:
         """Free minutes of workstation ``w`` from day ``first`` through day ``last``."""

@@ -244,15 +244,23 @@ class Search:
         first: int,
         last: int,
         lead: int,
+        *,
+        why_known: bool = False,
     ) -> tuple[float, int, str | None]:
         """Make orders completing on ``first``, ``first + 1``, … ``last`` until covered.
 
         Returns what was made, the completion day of the last order (``-1`` when none) and
-        why the first attempt that failed did (``None`` when none failed).
+        why the first attempt that failed did (``None`` when none failed). With
+        ``why_known`` the caller has its reason already: the loop starts at the first day
+        an order could succeed (the attempts before would fail, changing nothing).
         """
         made, end = 0.0, -1
         first_fail: str | None = None
         c = max(first, lead)
+        if why_known and c <= last:
+            c = self.bounds.open_from(
+                item, plant, lead, max(c, self.earliest_make(item, plant, lead))
+            )
         while quantity - made > EPS and c <= last and not self.exhausted:
             got = self.make_order(item, plant, quantity - made, c, lead)
             if got <= EPS:

@@ -71,7 +71,7 @@ def added_minutes(
         yield
     finally:
         engine.undo((), extra)
-        engine.free[workstation][:] = saved
+        engine.set_free_row(workstation, saved)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +118,7 @@ def released(ledger: AtpLedger, engine: CtpEngine | None, held: Held) -> Iterato
             finally:
                 engine.apply((), held.loads)
                 for w, row in saved.items():
-                    engine.free[w][:] = row
+                    engine.set_free_row(w, row)
         else:
             yield
 

@@ -120,8 +120,9 @@ def coherent_plan(
         fresh = promised.cut > 1e-9
         if not fresh.any() or done >= rounds:
             break
+        reasons = _short_bindings(promised.promises)
         for k in np.flatnonzero(fresh).tolist():
-            cut_reason.setdefault(k, _reason_of(promised, rules, k))
+            cut_reason.setdefault(k, reasons.get((rules.order[k], rules.line[k]), "stock"))
         cut = cut + promised.cut
     pegging = _pegging(materials.pegging, promised, rules, materials.planned_orders)
     projection = plan_projection(
@@ -157,14 +158,13 @@ def _short_reasons(allocation: pd.DataFrame, row_of: dict[tuple[str, str], int])
     return out
 
 
-def _reason_of(promised: Promised, rules: LineRules, row: int) -> str:
-    rows = promised.promises
-    mine = rows.loc[
-        (rows["order"] == rules.order[row])
-        & (rows["line"] == rules.line[row])
-        & (rows["status"] == "short")
-    ]
-    return str(mine["binding"].iat[0]) if len(mine) else "stock"
+def _short_bindings(promises: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(order, line) → the binding of its short row."""
+    short = promises.loc[promises["status"] == "short"]
+    return {
+        (str(o), str(ln)): str(b)
+        for o, ln, b in zip(short["order"], short["line"], short["binding"], strict=True)
+    }
 
 
 def _pieces(

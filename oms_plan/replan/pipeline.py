@@ -46,6 +46,9 @@ log = logging.getLogger("oms_plan")
 Progress = Callable[[str, int, int], None]
 
 STAGES = ("allocate", "mrp", "schedule")
+#: A table a Plan made in this process also holds (never written): the allocation's own
+#: promises, so a replan against it keeps unchanged groups without allocating them again.
+ALLOCATION = "allocation"
 #: Parts when an executor is given and ``parts`` is not: one per item group, at most this.
 MAX_DEFAULT_PARTS = 16
 _DEFAULT_PRIORITY = 3
@@ -242,6 +245,7 @@ def plan_part(
     finished("schedule")
     schedule_frames = schedule.to_frames()
     tables = {
+        ALLOCATION: allocation.promises,
         "promises": agreed.promises,
         "planned_orders": agreed.planned_orders,
         "pegging": agreed.pegging,
@@ -388,13 +392,17 @@ def _merge(
         # Always the canonical order, even for one part: the rows must not depend on how
         # the dataset was split.
         tables[name] = output_frame(name, _sorted(dataset, name, merged))
+    allocated = [o.tables[ALLOCATION] for o in outcomes if ALLOCATION in o.tables]
+    if allocated:
+        merged = pd.concat(allocated, ignore_index=True)
+        tables[ALLOCATION] = output_frame("promises", _sorted(dataset, "promises", merged))
     stats: dict[str, SolverStats] = {}
     for k, outcome in enumerate(outcomes):
         for stage, value in outcome.stats.items():
             stats[f"{stage}[{k}]"] = value
     first = options.schedule_objective.split(",")[0].strip()
     tables["kpis"] = kpis_frame(_kpis(dataset, tables, stats, outcomes, parts, runtime, first))
-    return Plan(tables=tables, stats=stats, parts=parts, runtime=runtime)
+    return Plan(tables=tables, part_stats=stats, parts=parts, runtime=runtime)
 
 
 def _sorted(dataset: Dataset, name: str, frame: pd.DataFrame) -> pd.DataFrame:

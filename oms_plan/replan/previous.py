@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import weakref
@@ -91,12 +92,7 @@ def stamped(plan: Plan, stamps: Mapping[str, str]) -> Plan:
     kpis = plan.tables["kpis"]
     kept = kpis.loc[~kpis["kpi"].isin(STAMPS)]
     values = dict(zip(kept["kpi"], kept["value"], strict=True)) | dict(stamps)
-    return Plan(
-        tables={**plan.tables, "kpis": kpis_frame(values)},
-        stats=plan.stats,
-        parts=plan.parts,
-        runtime=plan.runtime,
-    )
+    return dataclasses.replace(plan, tables={**plan.tables, "kpis": kpis_frame(values)})
 
 
 # -- frozen orders --------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,7 +15,8 @@ import pandas as pd
 
 from oms_plan.errors import PlanningError
 from oms_plan.outputs import kpis_frame, write_outputs
-from oms_plan.results import SolverStats
+from oms_plan.results import SolverStats, SolveStatus, kpi_value, worst_status
+from oms_plan.serialization import decode_frames, encode_frames
 from oms_plan.writing import TableFormat
 
 if TYPE_CHECKING:
@@ -33,17 +36,27 @@ PLAN_TABLES = (
 #: ``explanations`` of late and short lines, made once the promises are final.
 FOLDER_TABLES = (*PLAN_TABLES, "explanations")
 
+#: The KPIs that hold the status of a plan's stages (read when its solves are not known).
+_STAGE_STATUS = ("allocation_status", "schedule_status")
+
 
 @dataclass(frozen=True)
 class Plan:
     """The outcome of :func:`oms_plan.plan`, the nightly replan.
 
+    A plan offers what every engine's result offers (:class:`~oms_plan.results.EngineResult`):
+    :attr:`status`, :attr:`stats`, :attr:`kpis` (a dict) and :meth:`kpi`, :meth:`to_frames`,
+    :meth:`summary`, :meth:`to_json` and :meth:`from_json`.
+
     Attributes
     ----------
     tables
-        Table name → DataFrame for every name of :data:`PLAN_TABLES` (SCHEMA columns first).
-    stats
-        Solver outcomes by stage and part (``"allocate[0]"``, ``"schedule[0]"``, …).
+        Table name → DataFrame for every name of :data:`PLAN_TABLES` (contract columns
+        first).
+    part_stats
+        The outcome of each solve, by stage and part of the dataset (``"allocate[0]"``,
+        ``"schedule[0]"``, …); :attr:`stats` sums them up. Empty for a plan read back
+        from a folder.
     parts
         Number of independent parts the dataset was planned in.
     runtime
@@ -55,11 +68,112 @@ class Plan:
     """
 
     tables: Mapping[str, pd.DataFrame]
-    stats: Mapping[str, SolverStats] = field(default_factory=dict)
+    part_stats: Mapping[str, SolverStats] = field(default_factory=dict)
     parts: int = 1
     runtime: float = 0.0
     dataset: Dataset | None = field(default=None, repr=False, compare=False)
 
+    # -- the shared result contract ---------------------------------------------------
+    @property
+    def status(self) -> SolveStatus:
+        """The worst status of the plan's solves (``empty`` when nothing was solved).
+
+        A plan read back from a folder has no solves: the ``allocation_status`` and
+        ``schedule_status`` KPIs it reported stand for them.
+        """
+        if self.part_stats:
+            return worst_status(s.status for s in self.part_stats.values())
+        kpis = self.kpis
+        known = {s.value for s in SolveStatus}
+        return worst_status(
+            SolveStatus(str(kpis[name]))
+            for name in _STAGE_STATUS
+            if name in kpis and str(kpis[name]) in known
+        )
+
+    @property
+    def stats(self) -> SolverStats:
+        """The plan's overall outcome: :attr:`status`, the back-ends that ran, the runtime.
+
+        ``solver`` names the back-ends in the order they first ran (``"flow+cpsat"``,
+        ``"replan"`` when none is known); a plan has several objectives, so ``objective``
+        and ``bound`` are ``nan`` (the ``allocation_gap`` and ``schedule_gap`` KPIs give
+        the stages' gaps, :attr:`part_stats` each solve's). It is deterministic when every
+        solve is.
+        """
+        # "flow+cpsat" from one stage and "cpsat" from another name two back-ends, not three;
+        # "none" is what a stage with nothing to solve reports.
+        names = (n for s in self.part_stats.values() for n in s.solver.split("+"))
+        solvers = [n for n in dict.fromkeys(names) if n != "none"]
+        return SolverStats(
+            solver="+".join(solvers) or "replan",
+            status=self.status,
+            objective=math.nan,
+            bound=math.nan,
+            runtime=self.runtime,
+            deterministic=all(s.deterministic for s in self.part_stats.values()),
+        )
+
+    @property
+    def kpis(self) -> dict[str, object]:
+        """KPI name → value, in the order of the ``kpis`` table (see ``oms_plan.kpis``)."""
+        table = self.tables["kpis"]
+        return dict(zip(table["kpi"].astype(str), table["value"], strict=True))
+
+    def kpi(self, name: str) -> object:
+        """The value of KPI ``name`` (``KeyError`` naming the known KPIs when unknown)."""
+        return kpi_value(self.kpis, name)
+
+    def summary(self) -> str:
+        """A few lines for a planner: service level, material, capacity, exceptions."""
+
+        def get(name: str) -> object:
+            try:
+                return self.kpi(name)
+            except KeyError:
+                return "n/a"
+
+        counts = self.tables["exceptions"]["kind"].value_counts().sort_index()
+        exc = ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
+        return "\n".join(
+            [
+                f"plan ({self.status.value}) of {get('lines')} order lines in {self.parts} "
+                f"part(s), {self.runtime:.1f}s",
+                f"service: on-time {get('on_time_pct')}%, fill rate {get('fill_rate_pct')}%, "
+                f"{get('lines_late')} late, {get('lines_short')} short",
+                f"material: {get('planned_orders')} planned orders",
+                f"capacity: {get('scheduled_orders')} manufacturing orders, "
+                f"{get('manufacturing_orders_late')} late, bottleneck {get('bottleneck')}",
+                f"solvers: allocation {get('allocation_status')}, "
+                f"schedule {get('schedule_status')}",
+                f"exceptions: {exc}",
+            ]
+        )
+
+    def to_json(self) -> str:
+        """The whole plan as JSON (:meth:`from_json` reads it back, tables and dtypes equal)."""
+        payload = {
+            "tables": encode_frames(self.tables),
+            "part_stats": {name: s.to_dict() for name, s in self.part_stats.items()},
+            "parts": self.parts,
+            "runtime": self.runtime,
+        }
+        return json.dumps(payload, separators=(",", ":"), allow_nan=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        """The plan written by :meth:`to_json`."""
+        payload = json.loads(text)
+        return cls(
+            tables=decode_frames(payload["tables"]),
+            part_stats={
+                name: SolverStats.from_dict(s) for name, s in payload["part_stats"].items()
+            },
+            parts=int(payload["parts"]),
+            runtime=float(payload["runtime"]),
+        )
+
+    # -- the tables by name ---------------------------------------------------------------
     @property
     def promises(self) -> pd.DataFrame:
         """The ``promises`` table."""
@@ -89,11 +203,6 @@ class Plan:
     def exceptions(self) -> pd.DataFrame:
         """The ``exceptions`` table."""
         return self.tables["exceptions"].copy(deep=False)
-
-    @property
-    def kpis(self) -> pd.DataFrame:
-        """The ``kpis`` table."""
-        return self.tables["kpis"].copy(deep=False)
 
     @property
     def explanations(self) -> pd.DataFrame:
@@ -226,14 +335,6 @@ class Plan:
         tables = {**self.tables, "explanations": table, "kpis": kpis_frame(values)}
         return dataclasses.replace(self, tables=tables, dataset=dataset, runtime=runtime)
 
-    def kpi(self, name: str) -> object:
-        """The value of KPI ``name`` (``KeyError`` if there is none)."""
-        kpis = self.tables["kpis"]
-        match = kpis.loc[kpis["kpi"] == name, "value"]
-        if match.empty:
-            raise KeyError(f"no KPI {name!r}")
-        return match.iloc[0]
-
     def write(self, out: str | Path, *, format: TableFormat = "csv") -> list[Path]:
         """Write every table into folder ``out``; return the paths."""
         return write_outputs(self.to_frames(), out, format=format)
@@ -255,28 +356,3 @@ class Plan:
         from oms_plan.replan.plots import plot_schedule
 
         return plot_schedule(self, dataset, **kwargs)
-
-    def summary(self) -> str:
-        """A few lines for a planner: service level, material, capacity, exceptions."""
-
-        def get(name: str) -> object:
-            try:
-                return self.kpi(name)
-            except KeyError:
-                return "n/a"
-
-        counts = self.tables["exceptions"]["kind"].value_counts().sort_index()
-        exc = ", ".join(f"{k} {v}" for k, v in counts.items()) or "none"
-        return "\n".join(
-            [
-                f"plan of {get('lines')} order lines in {self.parts} part(s), {self.runtime:.1f}s",
-                f"service: on-time {get('on_time_pct')}%, fill rate {get('fill_rate_pct')}%, "
-                f"{get('lines_late')} late, {get('lines_short')} short",
-                f"material: {get('planned_orders')} planned orders",
-                f"capacity: {get('scheduled_orders')} manufacturing orders, "
-                f"{get('manufacturing_orders_late')} late, bottleneck {get('bottleneck')}",
-                f"solvers: allocation {get('allocation_status')}, "
-                f"schedule {get('schedule_status')}",
-                f"exceptions: {exc}",
-            ]
-        )

@@ -285,6 +285,7 @@ def _stable(dataset: Dataset, previous: Plan, freeze_days: int, raw: dict[str, A
     tick("schedule", 3)
 
     tables = {
+        pipeline.ALLOCATION: promises,
         "promises": agreed.promises,
         "planned_orders": agreed.planned_orders,
         "pegging": agreed.pegging,
@@ -328,12 +329,7 @@ def _overall(digests: dict[str, str]) -> str:
 
 def _with_inputs(result: Plan, dataset: Dataset, digests: dict[str, str]) -> Plan:
     promises = with_inputs(result.tables["promises"], dataset, digests)
-    return Plan(
-        tables={**result.tables, "promises": promises},
-        stats=result.stats,
-        parts=result.parts,
-        runtime=result.runtime,
-    )
+    return dataclasses.replace(result, tables={**result.tables, "promises": promises})
 
 
 def _allocate(
@@ -346,8 +342,9 @@ def _allocate(
     """Allocation promises, exceptions and stats; the items of unchanged groups.
 
     A group is unchanged when every previous promise row of its items was made from the
-    same inputs (the row's :data:`INPUT_COLUMN` is the group's digest). Every group is
-    allocated as a plan from scratch allocates it: in the parts
+    same inputs (the row's :data:`INPUT_COLUMN` is the group's digest); it keeps the
+    previous allocation when the previous plan holds it (made in this process). The other
+    groups are allocated as a plan from scratch allocates them: in the parts
     :func:`oms_plan.replan.decompose.partition` makes, each with its own budget; a group
     whose inputs changed gets its previous promises as the tie-break
     (``allocate_stock(previous=...)``): the policy's optimum, and among its equally good
@@ -367,12 +364,20 @@ def _allocate(
     else:
         before_group = pd.Series(None, index=before.index, dtype=object)
     unchanged = {i for i, g in groups.items() if g in kept}
-    # A plan's promises are not the allocation's (they ship planned supply too), so every
-    # group is allocated again: deterministically, so an unchanged group gets what it had.
-    kept_items: set[str] = set()
-    kept_promises = before.iloc[0:0].drop(columns=[INPUT_COLUMN], errors="ignore")
-    kept_exceptions = before_exceptions.iloc[0:0]
-    changed = line_groups
+    allocated = previous.tables.get(pipeline.ALLOCATION)
+    if allocated is not None:
+        # A plan of this process holds its allocation: unchanged groups keep theirs.
+        kept_items = unchanged
+        kept_promises = allocated.loc[allocated["item"].astype(str).isin(kept_items)]
+        kept_exceptions = before_exceptions.loc[before_exceptions["item"].isin(kept_items)]
+        changed = line_groups - kept
+    else:
+        # Read from a folder: its promises mix allocation and planned supply, so every group
+        # is allocated again — deterministically, so an unchanged group gets what it had.
+        kept_items = set()
+        kept_promises = before.iloc[0:0].drop(columns=[INPUT_COLUMN], errors="ignore")
+        kept_exceptions = before_exceptions.iloc[0:0]
+        changed = line_groups
     if not changed:
         return kept_promises, kept_exceptions, _kept_stats(previous, "allocation"), unchanged
     changed_items = {i for i, g in groups.items() if g in changed}
@@ -448,12 +453,7 @@ def _with_schedule_kpis(result: Plan, previous: Plan) -> Plan:
             values[str(name)] = value
     for name in [k for k in values if _schedule_kpi(k) and k not in known]:
         del values[name]
-    return Plan(
-        tables={**result.tables, "kpis": kpis_frame(values)},
-        stats=result.stats,
-        parts=result.parts,
-        runtime=result.runtime,
-    )
+    return dataclasses.replace(result, tables={**result.tables, "kpis": kpis_frame(values)})
 
 
 def _schedule(

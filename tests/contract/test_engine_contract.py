@@ -29,6 +29,7 @@ ENGINES: dict[str, Callable[[oms_plan.Dataset], Any]] = {
     ),
     "mrp": oms_plan.plan_materials,
     "schedule": lambda ds: oms_plan.schedule_orders(ds, time_limit=2, workers=1),
+    "plan": lambda ds: oms_plan.plan(ds, schedule_time_limit=2),
 }
 
 

@@ -44,6 +44,16 @@ def test_every_kind_of_column_comes_back_exactly() -> None:
     assert isinstance(back["when"][0], dt.date) and isinstance(back["when"][1], pd.Timestamp)
 
 
+def test_every_missing_value_of_an_object_column_comes_back_as_itself() -> None:
+    # An exceptions table's date column holds NaT where an exception has no date.
+    frame = pd.DataFrame(
+        {"date": pd.Series([pd.Timestamp("2026-11-23"), pd.NaT, None, pd.NA, np.nan], dtype=object)}
+    )
+    back = _round_trip({"t": frame})["t"]
+    _assert_same(frame, back)
+    assert back["date"][1] is pd.NaT and back["date"][2] is None and back["date"][3] is pd.NA
+
+
 def test_empty_tables_keep_their_columns_and_dtypes() -> None:
     frame = pd.DataFrame(
         {

@@ -193,3 +193,51 @@ def test_a_commitment_the_schedule_breaks_is_reported_with_its_reason() -> None:
     assert list(broken["order"]) == ["SO"]
     assert "10 of 10 not delivered by then" in broken["message"].iat[0]
     assert "capacity:W" in broken["message"].iat[0]
+
+
+def test_a_make_order_waits_for_a_late_component_and_its_line_says_so() -> None:
+    m = Model(start="2026-03-02", horizon_days=40)
+    m.add_item(item="BIKE")
+    m.add_item(item="FRAME")
+    m.add_location(location="P", kind="plant")
+    m.add_region(region="R")
+    m.add_lane(from_location="P", to="R", transit_days=1)
+    m.add_sourcing(item="BIKE", location="P", method="make", lead_days=1)
+    m.add_sourcing(item="FRAME", location="P", method="make", lead_days=1)
+    m.add_bom_line(parent="BIKE", component="FRAME", quantity_per=1)
+    m.add_workstation(workstation="W", location="P")
+    m.add_workstation(workstation="WELD", location="P")
+    m.add_routing_step(item="BIKE", step=10, workstation="W", run_minutes=10)
+    m.add_routing_step(item="FRAME", step=10, workstation="WELD", run_minutes=800)
+    m.add_order_line(order="SO", line="1", item="BIKE", quantity=10,
+                     requested_date="2026-03-12", ship_to="R")  # fmt: skip
+    ds = m.dataset()
+    result = plan(ds, verify=True, **QUICK)
+    rows = _rows(result)
+    assert list(rows["status"]) == ["late"]
+    assert rows["binding"].iat[0] == "component:FRAME"
+    schedule = result.schedule
+    frame_end = pd.to_datetime(schedule.loc[schedule["item"] == "FRAME", "end"]).max()
+    # The bike ships no earlier than its frames are welded.
+    assert pd.Timestamp(rows["ship_date"].iat[0]) >= frame_end.normalize()
+
+
+def test_a_replan_against_a_plan_in_memory_keeps_its_allocation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import oms_plan.replan.stable as stable
+
+    ds = _shop(stock=4)
+    base = oms_plan.plan(ds, **QUICK)
+    calls: list[int] = []
+    real = stable.allocate_stock
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stable, "allocate_stock", counted)
+    again = oms_plan.plan(ds, previous=base, **QUICK)
+    assert calls == []
+    pd.testing.assert_frame_equal(again.promises, base.promises)
+    pd.testing.assert_frame_equal(again.planned_orders, base.planned_orders)
