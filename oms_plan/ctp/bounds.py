@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +39,8 @@ import numpy.typing as npt
 from oms_plan.atp.ledger import EPS, FloatArray
 from oms_plan.ctp.network import CtpNetwork
 from oms_plan.ctp.scratch import Reads, Scratch
+
+_V = TypeVar("_V")
 
 #: "No such day".
 NEVER = 1 << 30
@@ -205,13 +208,7 @@ class Bounds:
         if hit is not None and (hit[0] == state or scratch.valid(hit[2])):
             scratch.note(hit[2])
             return hit[1], False
-        outer, reads = scratch.track, Reads()
-        scratch.track = reads
-        try:
-            out, cut = self._compute_reach(item, location, visiting)
-        finally:
-            scratch.track = outer
-        scratch.note(reads)
+        (out, cut), reads = scratch.tracked(self._compute_reach, item, location, visiting)
         if not cut:
             self._reach[key] = (state, out, reads)
         return out, cut
@@ -242,6 +239,23 @@ class Bounds:
             out[unlimited:] = math.inf
         return out, cut
 
+    def _cached(
+        self,
+        cache: dict[tuple[str, str, int], tuple[int, _V, Reads]],
+        key: tuple[str, str, int],
+        compute: Callable[[str, str, int], _V],
+    ) -> _V:
+        """``compute(*key)``, reused while the scratch is unchanged or the rows it read are."""
+        scratch = self.scratch
+        state = scratch.state
+        hit = cache.get(key)
+        if hit is not None and (hit[0] == state or scratch.valid(hit[2])):
+            scratch.note(hit[2])
+            return hit[1]
+        value, reads = scratch.tracked(compute, *key)
+        cache[key] = (state, value, reads)
+        return value
+
     def most_made(self, item: str, plant: str, lead: int) -> FloatArray:
         """Per completion day, an upper bound of all make orders completing by then.
 
@@ -249,22 +263,7 @@ class Bounds:
         together they take no more than the component's reach lead days earlier allows
         (a slack covers the EPS of many orders). Non-decreasing (read only).
         """
-        key = (item, plant, lead)
-        scratch = self.scratch
-        state = scratch.state
-        hit = self._made.get(key)
-        if hit is not None and (hit[0] == state or scratch.valid(hit[2])):
-            scratch.note(hit[2])
-            return hit[1]
-        outer, reads = scratch.track, Reads()
-        scratch.track = reads
-        try:
-            value = self._compute_made(item, plant, lead)
-        finally:
-            scratch.track = outer
-        scratch.note(reads)
-        self._made[key] = (state, value, reads)
-        return value
+        return self._cached(self._made, (item, plant, lead), self._compute_made)
 
     def _compute_made(self, item: str, plant: str, lead: int) -> FloatArray:
         horizon = self.horizon
@@ -284,22 +283,7 @@ class Bounds:
         Every component must reach, by the release day, what the least order needs of it;
         then the lead time, then the first open day (``NEVER`` when none).
         """
-        key = (item, plant, lead)
-        scratch = self.scratch
-        state = scratch.state
-        hit = self._make.get(key)
-        if hit is not None and (hit[0] == state or scratch.valid(hit[2])):
-            scratch.note(hit[2])
-            return hit[1]
-        outer, reads = scratch.track, Reads()
-        scratch.track = reads
-        try:
-            value = self._compute_make(item, plant, lead)
-        finally:
-            scratch.track = outer
-        scratch.note(reads)
-        self._make[key] = (state, value, reads)
-        return value
+        return self._cached(self._make, (item, plant, lead), self._compute_make)
 
     def earliest_made(self, item: str, plant: str, lead: int, quantity: float) -> int:
         """A day before which make orders completing by then cannot make ``quantity`` in all.

@@ -17,7 +17,8 @@ which is how the search remembers failed attempts.
 from __future__ import annotations
 
 import itertools
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, ParamSpec, TypeVar
 
 from oms_plan.atp.ledger import FloatArray, apply_consume
 
@@ -25,6 +26,9 @@ from oms_plan.atp.ledger import FloatArray, apply_consume
 Reads = dict[int, int]
 
 _IDS = itertools.count(1)
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 #: Minutes closer than this count as equal (sums of fractional run minutes drift a little).
 MINUTE_EPS = 1e-6
@@ -184,6 +188,23 @@ class Scratch:
                 return
             for key in reads.keys() - track.keys():
                 track[key] = reads[key]
+
+    def tracked(
+        self, compute: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs
+    ) -> tuple[_T, Reads]:
+        """``compute(*args, **kwargs)`` and the rows it read.
+
+        The rows are noted for the enclosing computation too (a result that rests on them
+        makes whatever used it rest on them as well).
+        """
+        outer, reads = self.track, Reads()
+        self.track = reads
+        try:
+            value = compute(*args, **kwargs)
+        finally:
+            self.track = outer
+        self.note(reads)
+        return value, reads
 
     def window(self, w: int, first: int, last: int) -> float:
         """Free minutes of workstation ``w`` from day ``first`` through day ``last``."""

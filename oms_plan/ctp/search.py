@@ -27,12 +27,16 @@ its budget stops and reports ``search_limit``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from typing import ParamSpec, TypeVar
 
 from oms_plan.atp.ledger import EPS
 from oms_plan.ctp.bounds import NEVER, Bounds, OpenDays
 from oms_plan.ctp.network import CtpNetwork, Step
 from oms_plan.ctp.scratch import MINUTE_EPS, Order, Reads, Scratch
+
+_P = ParamSpec("_P")
+_K = TypeVar("_K", bound=Hashable)
 
 #: Why a search stopped without an answer: its work budget ran out.
 SEARCH_LIMIT = "search_limit"
@@ -126,6 +130,31 @@ class Search:
         # Whether the last failed make order failed for its own minutes (not a component's).
         self._own_capacity = False
 
+    def _remembered(
+        self,
+        memo: dict[_K, Failure],
+        key: _K,
+        attempt: Callable[_P, float],
+        *args: _P.args,
+        **kwargs: _P.kwargs,
+    ) -> float:
+        """``attempt(*args)``, skipped while an earlier failure with the same key still holds.
+
+        A failure holds while every row it read is unchanged (:meth:`Scratch.valid`); then it
+        is replayed (its reason, and the rows it rests on noted) without searching again. A
+        failure because the budget ran out is not remembered: with more budget it may succeed.
+        """
+        scratch = self.scratch
+        seen = memo.get(key)
+        if seen is not None and scratch.valid(seen[0]):
+            scratch.note(seen[0])
+            self.fail, self._own_capacity = seen[1], seen[2]
+            return 0.0
+        got, reads = scratch.tracked(attempt, *args, **kwargs)
+        if got <= EPS and not self.exhausted:
+            memo[key] = (reads, self.fail, self._own_capacity)
+        return got
+
     def _spend(self) -> bool:
         self.work += 1
         if self.work > self.budget:
@@ -159,23 +188,16 @@ class Search:
         self, item: str, location: str, quantity: float, by: int, path: frozenset[str]
     ) -> float:
         """New supply of ``quantity`` of ``item`` at ``location`` ready by day ``by``."""
-        key = (item, location, quantity, by, path)
-        scratch = self.scratch
-        seen = self._no_supply.get(key)
-        if seen is not None and scratch.valid(seen[0]):
-            scratch.note(seen[0])
-            self.fail, self._own_capacity = seen[1], seen[2]
-            return 0.0
-        outer, reads = scratch.track, Reads()
-        scratch.track = reads
-        try:
-            got = self._new_supply(item, location, quantity, by, path)
-        finally:
-            scratch.track = outer
-        scratch.note(reads)
-        if got <= EPS and not self.exhausted:
-            self._no_supply[key] = (reads, self.fail, self._own_capacity)
-        return got
+        return self._remembered(
+            self._no_supply,
+            (item, location, quantity, by, path),
+            self._new_supply,
+            item,
+            location,
+            quantity,
+            by,
+            path,
+        )
 
     def _new_supply(
         self, item: str, location: str, quantity: float, by: int, path: frozenset[str]
@@ -289,23 +311,16 @@ class Search:
         """One make order completing on day ``c``; returns how much of ``want`` it covers."""
         if self._spend():
             return 0.0
-        key = (item, plant, want, c, lead)
-        scratch = self.scratch
-        seen = self._no_order.get(key)
-        if seen is not None and scratch.valid(seen[0]):
-            scratch.note(seen[0])
-            self.fail, self._own_capacity = seen[1], seen[2]
-            return 0.0
-        outer, reads = scratch.track, Reads()
-        scratch.track = reads
-        try:
-            got = self._make_order(item, plant, want, c, lead)
-        finally:
-            scratch.track = outer
-        scratch.note(reads)
-        if got <= EPS and not self.exhausted:
-            self._no_order[key] = (reads, self.fail, self._own_capacity)
-        return got
+        return self._remembered(
+            self._no_order,
+            (item, plant, want, c, lead),
+            self._make_order,
+            item,
+            plant,
+            want,
+            c,
+            lead,
+        )
 
     def _make_order(self, item: str, plant: str, want: float, c: int, lead: int) -> float:
         a = c - lead
