@@ -110,8 +110,9 @@ def _net_requirements(tables: Tables) -> dict[object, float]:
     bom = tables.get("bom")
     usage: dict[tuple[object, object], float] = {}
     if bom is not None and not bom.empty:
-        scrap = bom["scrap_rate"].fillna(0.0).clip(upper=0.99)
-        per = (bom["quantity_per"] / (1.0 - scrap)).to_numpy(dtype=float, na_value=np.nan)
+        # The dataset contract's usage: quantity_per × (1 + scrap_rate), as MRP explodes it.
+        scrap = bom["scrap_rate"].fillna(0.0)
+        per = (bom["quantity_per"] * (1.0 + scrap)).to_numpy(dtype=float, na_value=np.nan)
         for parent, component, q in zip(bom["parent"], bom["component"], per, strict=True):
             if parent is not None and component is not None and np.isfinite(q):
                 # Rows of several plants: one of them makes each unit, so the largest.
