@@ -97,18 +97,7 @@ class ChainIndex:
             self._sourcing.setdefault((str(item), str(loc)), []).append(
                 (str(method), int(lead), None if _missing(origin) else str(origin))
             )
-        self._bom: dict[str, list[tuple[str, float, str | None]]] = {}
-        for parent, comp, per, scrap, loc in zip(
-            dataset.bom["parent"],
-            dataset.bom["component"],
-            dataset.bom["quantity_per"],
-            dataset.bom["scrap_rate"],
-            dataset.bom["location"],
-            strict=True,
-        ):
-            self._bom.setdefault(str(parent), []).append(
-                (str(comp), float(per) * (1.0 + float(scrap)), None if _missing(loc) else str(loc))
-            )
+        self._bom = bom_by_parent(dataset)
         self._routing: dict[str, list[tuple[str, float, float, str | None]]] = {}
         r = dataset.routing
         for item, ws, run, setup, loc in zip(
@@ -208,6 +197,26 @@ class ChainIndex:
                 queue.append(
                     Node(comp, node.location, release, node.quantity * per, node.depth + 1)
                 )
+
+
+def bom_by_parent(dataset: Dataset) -> dict[str, list[tuple[str, float, str | None]]]:
+    """Per parent, ``(component, quantity per parent unit with scrap, location or None)``.
+
+    ``None`` as location means the row applies at every plant.
+    """
+    bom: dict[str, list[tuple[str, float, str | None]]] = {}
+    for parent, comp, per, scrap, loc in zip(
+        dataset.bom["parent"],
+        dataset.bom["component"],
+        dataset.bom["quantity_per"],
+        dataset.bom["scrap_rate"],
+        dataset.bom["location"],
+        strict=True,
+    ):
+        bom.setdefault(str(parent), []).append(
+            (str(comp), float(per) * (1.0 + float(scrap)), None if _missing(loc) else str(loc))
+        )
+    return bom
 
 
 def _missing(value: object) -> bool:

@@ -28,7 +28,7 @@ from oms_plan.atp.promiser import Promiser
 from oms_plan.atp.types import Promise
 from oms_plan.dataset import Dataset
 from oms_plan.explain.amounts import Budget
-from oms_plan.explain.chain import ChainIndex
+from oms_plan.explain.chain import ChainIndex, bom_by_parent
 from oms_plan.explain.engine import (
     DEFAULT_RESOLVES,
     DEFAULT_TOTAL,
@@ -271,16 +271,7 @@ def _int_or_none(value: object) -> int | None:
 def _take_inputs(promiser: Promiser, dataset: Dataset, planned: pd.DataFrame) -> None:
     """Planned make orders take their components, transfers their item at the origin."""
     ledger, start, last = promiser.ledger, dataset.start, dataset.horizon_days - 1
-    bom: dict[str, list[tuple[str, float, object]]] = {}
-    for parent, comp, per, scrap, loc in zip(
-        dataset.bom["parent"],
-        dataset.bom["component"],
-        dataset.bom["quantity_per"],
-        dataset.bom["scrap_rate"],
-        dataset.bom["location"],
-        strict=True,
-    ):
-        bom.setdefault(str(parent), []).append((str(comp), float(per) * (1 + float(scrap)), loc))
+    bom = bom_by_parent(dataset)
     for method, item, loc, origin, qty, release in zip(
         planned["method"],
         planned["item"],
@@ -296,7 +287,7 @@ def _take_inputs(promiser: Promiser, dataset: Dataset, planned: pd.DataFrame) ->
             takes = [
                 (comp, str(loc), float(qty) * per)
                 for comp, per, where in bom.get(str(item), [])
-                if pd.isna(where) or where == loc
+                if where is None or where == str(loc)
             ]
         elif method == "transfer" and not pd.isna(origin):
             takes = [(str(item), str(origin), float(qty))]

@@ -69,6 +69,23 @@ class PlanOptions:
     verify: bool = False
 
 
+def search_schedule(dataset: Dataset, make: pd.DataFrame, options: PlanOptions) -> ScheduleResult:
+    """The plan's schedule search: open and planned make orders, in deterministic mode.
+
+    ``make`` holds the planned make orders (may be empty: the open orders alone).
+    """
+    return schedule_orders(
+        dataset,
+        orders=make if not make.empty else None,
+        solver=options.schedule_solver,
+        objective=options.schedule_objective,
+        time_limit=options.schedule_time_limit,
+        seed=options.seed,
+        deterministic=True,
+        verify=options.verify,
+    )
+
+
 @dataclass(frozen=True)
 class PartOutcome:
     """What planning one part produced (picklable, so it can come back from a worker)."""
@@ -222,16 +239,7 @@ def plan_part(
             # nothing earlier) rather than search again — fast, and no line moves for nothing.
             result = _repaired(dataset, make, _carried(make, last[0]), options)
         if result is None:
-            result = schedule_orders(
-                dataset,
-                orders=make if not make.empty else None,
-                solver=options.schedule_solver,
-                objective=options.schedule_objective,
-                time_limit=options.schedule_time_limit,
-                seed=options.seed,
-                deterministic=True,
-                verify=options.verify,
-            )
+            result = search_schedule(dataset, make, options)
             searched.append(result)
         table = result.to_frames()["schedule"]
         last[:] = [table.assign(_key=table["order"].map(_order_keys(make)))]

@@ -62,7 +62,6 @@ from oms_plan.replan.previous import (
 from oms_plan.replan.repair import repair
 from oms_plan.replan.result import Plan
 from oms_plan.results import SolverStats, SolveStatus
-from oms_plan.schedule import schedule_orders
 from oms_plan.schedule.problem import SchedulingProblem
 from oms_plan.schedule.result import ScheduleResult, parse_objective
 
@@ -467,13 +466,4 @@ def _schedule(
     if result.stats.status in (SolveStatus.FEASIBLE, SolveStatus.EMPTY):
         return result
     # Set-aside or unplaceable orders: the pipeline's engine knows how to degrade.
-    return schedule_orders(
-        dataset,
-        orders=extra,
-        solver=options.schedule_solver,
-        objective=options.schedule_objective,
-        time_limit=options.schedule_time_limit,
-        seed=options.seed,
-        deterministic=True,
-        verify=options.verify,
-    )
+    return pipeline.search_schedule(dataset, make, options)
